@@ -1,0 +1,93 @@
+//! Co-authors of each researcher, with shared-work counts.
+//!
+//! Bound: a researcher gains at most `max_coauthors_per_work` co-authors
+//! from one work (all of them when the list is that short, otherwise the
+//! first ones in author order). The cost is therefore linear in the number
+//! of authorships, even for papers with thousands of authors.
+
+use crate::model::{Author, Corpus};
+use crate::text::fold_name;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Who a co-author is: a researcher of the site, or an outsider told apart
+/// by ORCID, else by folded name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CoKey {
+    Researcher(u32),
+    Orcid(String),
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Collaborator {
+    pub key: CoKey,
+    /// As first written on the researcher's newest shared work.
+    pub name: String,
+    pub orcid: Option<String>,
+    pub shared: u32,
+    pub latest_year: Option<u16>,
+}
+
+impl Collaborator {
+    pub fn researcher(&self) -> Option<u32> {
+        match self.key {
+            CoKey::Researcher(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+pub fn key_of(a: &Author) -> CoKey {
+    match a {
+        Author::Researcher(r) => CoKey::Researcher(*r),
+        Author::External { orcid: Some(o), .. } => CoKey::Orcid(o.clone()),
+        Author::External { name, .. } => CoKey::Name(fold_name(name)),
+    }
+}
+
+/// `works[r]` is researcher r's works, newest first.
+pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Collaborator>> {
+    works
+        .par_iter()
+        .enumerate()
+        .map(|(r, ws)| {
+            let me = r as u32;
+            let mut index: HashMap<CoKey, usize> = HashMap::new();
+            let mut out: Vec<Collaborator> = Vec::new();
+            for &w in ws {
+                let work = &corpus.works[w as usize];
+                for a in work.authors.iter().take(cap.saturating_add(1)).filter(|a| **a != Author::Researcher(me)).take(cap) {
+                    let key = key_of(a);
+                    match index.get(&key) {
+                        Some(&i) => {
+                            let c = &mut out[i];
+                            c.shared += 1;
+                            c.latest_year = c.latest_year.max(work.year);
+                        }
+                        None => {
+                            let (name, orcid) = match a {
+                                Author::Researcher(o) => {
+                                    let res = &corpus.researchers[*o as usize];
+                                    (res.name.clone(), res.orcid.clone())
+                                }
+                                Author::External { name, orcid } => (name.clone(), orcid.clone()),
+                            };
+                            index.insert(key.clone(), out.len());
+                            out.push(Collaborator { key, name, orcid, shared: 1, latest_year: work.year });
+                        }
+                    }
+                }
+            }
+            // Most shared first; the order must not depend on hashing.
+            out.sort_by(|a, b| {
+                b.shared
+                    .cmp(&a.shared)
+                    .then(b.latest_year.cmp(&a.latest_year))
+                    .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+            out
+        })
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! Stage 4, compute: [`Corpus`] → [`Derived`], everything the pages show
+//! that is not written in the data: each researcher's works, co-authors,
+//! topics and counts. Pure and deterministic; each step is linear in the
+//! input (see `collaborators` for the bound on huge author lists).
+
+pub mod collaborators;
+pub mod graph;
+pub mod topics;
+
+use crate::config::Config;
+use crate::markdown::{self, SafeHtml};
+use crate::model::{Author, Corpus};
+use crate::text::{fold_name, slugify};
+pub use collaborators::{CoKey, Collaborator};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Debug)]
+pub struct TopicInfo {
+    pub id: String,
+    pub label: String,
+    /// Written by someone (a topic file, a work or a researcher), not only extracted.
+    pub declared: bool,
+    /// Index into `Corpus::topics` when a topic file describes it.
+    pub decl: Option<u32>,
+    pub works: Vec<u32>,
+    /// Researchers with works on the topic, and how many; most first.
+    pub researchers: Vec<(u32, u32)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct WorkTopic {
+    pub topic: u32,
+    pub extracted: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ResearcherTopic {
+    pub topic: u32,
+    pub works: u32,
+    /// Listed in the researcher's own `topics`.
+    pub declared: bool,
+}
+
+#[derive(Debug)]
+pub struct Derived {
+    /// Per researcher: work indices, newest first, then by title.
+    pub works_of: Vec<Vec<u32>>,
+    pub collaborators: Vec<Vec<Collaborator>>,
+    pub close: Vec<u32>,
+    pub topics: Vec<TopicInfo>,
+    pub work_topics: Vec<Vec<WorkTopic>>,
+    /// Per researcher: the top topics shown on the profile.
+    pub researcher_topics: Vec<Vec<ResearcherTopic>>,
+    /// Per institution: affiliated researchers.
+    pub members: Vec<Vec<u32>>,
+    pub bio_html: Vec<Option<SafeHtml>>,
+    pub abstract_html: Vec<Option<SafeHtml>>,
+    pub institution_html: Vec<Option<SafeHtml>>,
+    pub topic_html: Vec<Option<SafeHtml>>,
+}
+
+pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
+    let works_of = works_of(corpus);
+    let collaborators = collaborators::compute(corpus, &works_of, config.max_coauthors_per_work);
+    let close = collaborators
+        .iter()
+        .map(|cs| cs.iter().filter(|c| c.shared >= config.close_min_shared).count() as u32)
+        .collect();
+    let (topics, work_topics, researcher_topics) = assign_topics(corpus, &works_of, config);
+    let mut members = vec![Vec::new(); corpus.institutions.len()];
+    for (r, res) in corpus.researchers.iter().enumerate() {
+        for &i in &res.affiliations {
+            members[i as usize].push(r as u32);
+        }
+    }
+    let md = |s: &Option<String>| s.as_deref().map(markdown::render);
+    Derived {
+        works_of,
+        collaborators,
+        close,
+        topics,
+        work_topics,
+        researcher_topics,
+        members,
+        bio_html: corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
+        abstract_html: corpus.works.par_iter().map(|w| md(&w.abstract_md)).collect(),
+        institution_html: corpus.institutions.iter().map(|i| md(&i.description)).collect(),
+        topic_html: corpus.topics.iter().map(|t| md(&t.description)).collect(),
+    }
+}
+
+fn works_of(corpus: &Corpus) -> Vec<Vec<u32>> {
+    let mut works_of = vec![Vec::new(); corpus.researchers.len()];
+    for (w, work) in corpus.works.iter().enumerate() {
+        for a in &work.authors {
+            if let Author::Researcher(r) = a {
+                works_of[*r as usize].push(w as u32);
+            }
+        }
+    }
+    works_of.par_iter_mut().for_each(|ws| {
+        ws.sort_by(|&a, &b| {
+            let (a, b) = (&corpus.works[a as usize], &corpus.works[b as usize]);
+            b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id))
+        })
+    });
+    works_of
+}
+
+/// The topic table: topic files first, then topics as works and
+/// researchers declare them, then extracted ones.
+struct Registry {
+    topics: Vec<TopicInfo>,
+    by_id: HashMap<String, u32>,
+    by_name: HashMap<String, u32>,
+}
+
+impl Registry {
+    fn add(&mut self, id: String, label: String, declared: bool, decl: Option<u32>) -> u32 {
+        let i = self.topics.len() as u32;
+        self.by_id.insert(id.clone(), i);
+        self.by_name.entry(fold_name(&label)).or_insert(i);
+        self.topics.push(TopicInfo { id, label, declared, decl, works: Vec::new(), researchers: Vec::new() });
+        i
+    }
+
+    fn resolve(&mut self, label: &str, declared: bool) -> Option<u32> {
+        if let Some(&i) = self.by_id.get(label) {
+            self.topics[i as usize].declared |= declared;
+            return Some(i);
+        }
+        if let Some(&i) = self.by_name.get(&fold_name(label)) {
+            self.topics[i as usize].declared |= declared;
+            return Some(i);
+        }
+        let slug = slugify(label);
+        if slug.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.by_id.get(&slug) {
+            self.topics[i as usize].declared |= declared;
+            return Some(i);
+        }
+        Some(self.add(slug, label.to_string(), declared, None))
+    }
+}
+
+type TopicTables = (Vec<TopicInfo>, Vec<Vec<WorkTopic>>, Vec<Vec<ResearcherTopic>>);
+
+fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> TopicTables {
+    let mut reg = Registry { topics: Vec::new(), by_id: HashMap::new(), by_name: HashMap::new() };
+    for (i, t) in corpus.topics.iter().enumerate() {
+        let idx = reg.add(t.id.clone(), t.name.clone(), true, Some(i as u32));
+        for a in &t.aliases {
+            reg.by_name.entry(fold_name(a)).or_insert(idx);
+        }
+    }
+    let mut work_topics: Vec<Vec<WorkTopic>> = vec![Vec::new(); corpus.works.len()];
+    let mut undeclared = Vec::new();
+    for (w, work) in corpus.works.iter().enumerate() {
+        if work.topics.is_empty() {
+            undeclared.push(w as u32);
+        }
+        for label in &work.topics {
+            if let Some(t) = reg.resolve(label, true) {
+                push_unique(&mut work_topics[w], WorkTopic { topic: t, extracted: false });
+            }
+        }
+    }
+    let interests: Vec<Vec<u32>> = corpus
+        .researchers
+        .iter()
+        .map(|r| {
+            let mut v = Vec::new();
+            for label in &r.topics {
+                if let Some(t) = reg.resolve(label, true) {
+                    if !v.contains(&t) {
+                        v.push(t);
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    let extracted = topics::extract(corpus, &undeclared, config.extracted_topics_per_work);
+    for (&w, found) in undeclared.iter().zip(extracted) {
+        for e in found {
+            let t = match reg.by_id.get(&slugify(&e.key)) {
+                Some(&t) => t,
+                None => match reg.resolve(&e.label, false) {
+                    Some(t) => t,
+                    None => continue,
+                },
+            };
+            push_unique(&mut work_topics[w as usize], WorkTopic { topic: t, extracted: true });
+        }
+    }
+    let mut topics = reg.topics;
+    for (w, ts) in work_topics.iter().enumerate() {
+        for t in ts {
+            topics[t.topic as usize].works.push(w as u32);
+        }
+    }
+
+    // Per researcher: topic → number of their works on it.
+    let counts: Vec<Vec<(u32, u32)>> = works_of
+        .par_iter()
+        .map(|ws| {
+            let mut m: HashMap<u32, u32> = HashMap::new();
+            for &w in ws {
+                for t in &work_topics[w as usize] {
+                    *m.entry(t.topic).or_default() += 1;
+                }
+            }
+            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
+            v.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| topics[b.0 as usize].works.len().cmp(&topics[a.0 as usize].works.len()))
+                    .then_with(|| topics[a.0 as usize].id.cmp(&topics[b.0 as usize].id))
+            });
+            v
+        })
+        .collect();
+    let mut researcher_topics = Vec::with_capacity(counts.len());
+    for (r, cs) in counts.iter().enumerate() {
+        for &(t, n) in cs {
+            topics[t as usize].researchers.push((r as u32, n));
+        }
+        // Declared interests first, in the researcher's order, then by works.
+        let mut top: Vec<ResearcherTopic> = interests[r]
+            .iter()
+            .map(|&t| ResearcherTopic { topic: t, works: cs.iter().find(|c| c.0 == t).map_or(0, |c| c.1), declared: true })
+            .collect();
+        for &(t, n) in cs {
+            if top.len() >= config.top_topics {
+                break;
+            }
+            if !top.iter().any(|x| x.topic == t) {
+                top.push(ResearcherTopic { topic: t, works: n, declared: false });
+            }
+        }
+        top.truncate(config.top_topics.max(interests[r].len()));
+        researcher_topics.push(top);
+    }
+    for (r, ts) in interests.iter().enumerate() {
+        for &t in ts {
+            if !counts[r].iter().any(|c| c.0 == t) {
+                topics[t as usize].researchers.push((r as u32, 0));
+            }
+        }
+    }
+    topics.par_iter_mut().for_each(|t| t.researchers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0))));
+    (topics, work_topics, researcher_topics)
+}
+
+fn push_unique(v: &mut Vec<WorkTopic>, t: WorkTopic) {
+    if !v.iter().any(|x| x.topic == t.topic) {
+        v.push(t);
+    }
+}

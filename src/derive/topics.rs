@@ -1,0 +1,233 @@
+//! Topics: declared ones resolved to topic ids, and key phrases extracted
+//! for works that declare none.
+//!
+//! Extraction, deterministic and linear in the text:
+//! 1. Title and abstract are cut into runs of words at punctuation and at
+//!    stop words ([`STOP_WORDS`]: English function words and the boilerplate
+//!    of abstracts). Each run yields its 1- to 3-word phrases. Single words
+//!    need 4 letters unless written as an acronym (`fMRI`, `ViT`).
+//! 2. Pass one counts, over the whole corpus, how many works use each
+//!    phrase (document frequency, keyed by a 64-bit hash of the phrase).
+//! 3. Pass two scores each phrase of a work as
+//!    `(3 × count in title + count in abstract) × ln(1 + N / df) × (1 + (words − 1) / 2)`
+//!    keeping phrases found in at least two works (or, when a work has
+//!    none such, any phrase), and takes the best `extracted_per_work`,
+//!    skipping a phrase that contains or is contained in one taken.
+
+use crate::model::Corpus;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use xxhash_rust::xxh3::xxh3_64;
+
+pub const STOP_WORDS: &[&str] = &[
+    // English function words
+    "a", "about", "above", "after", "again", "against", "all", "almost", "along", "already", "also", "although",
+    "always", "am", "among", "an", "and", "another", "any", "are", "as", "at", "be", "because", "been", "before",
+    "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done",
+    "down", "due", "during", "each", "either", "else", "enough", "etc", "even", "ever", "every", "few", "for",
+    "from", "further", "furthermore", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "let", "like",
+    "likely", "many", "may", "me", "might", "more", "moreover", "most", "much", "must", "my", "neither", "no",
+    "nor", "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others", "otherwise",
+    "our", "ours", "out", "over", "own", "per", "perhaps", "rather", "same", "she", "should", "since", "so",
+    "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "thereby",
+    "therefore", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards",
+    "two", "three", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when",
+    "where", "whereas", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
+    "without", "would", "yet", "you", "your", "there's", "it's", "don't",
+    // The boilerplate of abstracts
+    "abstract", "achieve", "achieved", "achieves", "address", "addresses", "advantage", "advantages",
+    "aim", "aimed", "aims", "allow", "allows", "analyze", "analyse", "apply", "applied", "applying", "approach",
+    "approaches", "available", "based", "better", "background", "called", "case", "cases", "challenge",
+    "challenges", "challenging", "common", "compared", "comparing", "comprehensive", "conclusion",
+    "conclusions", "consider", "considered", "considering", "consists", "contain", "contains", "core",
+    "crucial", "current", "currently", "demonstrate", "demonstrated", "demonstrates", "demonstrating",
+    "describe", "described", "design", "designed", "despite", "develop", "developed", "different", "discuss",
+    "effective", "effectively", "efficient", "efficiently", "enable", "enables", "enabling", "enhance",
+    "especially", "evaluate", "evaluated", "existing", "experiment", "experiments", "experimental", "explore",
+    "explores", "extensive", "field", "finally", "find", "findings", "first", "focus", "focuses", "found",
+    "four", "future", "general", "generally", "given", "great", "help", "high", "highly", "highlight",
+    "highlights", "idea", "important", "improve", "improved", "improves", "include", "includes", "including",
+    "increasing", "indicate", "indicates", "insight", "insights", "instead", "introduce", "introduces",
+    "introduced", "investigate", "investigated", "issue", "issues", "key", "known", "large-scale", "largely",
+    "lead", "leads", "leading", "limited", "main", "mainly", "make", "makes", "making", "meanwhile", "method",
+    "methods", "methodology", "new", "novel", "number", "numerous", "objective", "obtain", "obtained",
+    "overall", "paper", "particular", "particularly", "potential", "potentially", "present", "presents",
+    "previous", "prior", "problem", "problems", "promising", "propose", "proposed", "proposes", "provide",
+    "provides", "providing", "recent", "recently", "reveal", "reveals", "remain", "remains", "require",
+    "requires", "respectively", "result", "results", "second", "several", "show", "showed", "shown", "shows",
+    "significant", "significantly", "similar", "simple", "specific", "specifically", "state-of-the-art",
+    "strong", "studied", "studies", "study", "successfully", "suggest", "suggests", "superior", "survey",
+    "take", "takes", "task", "tasks", "technique", "techniques", "therein", "time", "together", "toward",
+    "understand", "understanding", "use", "used", "uses", "using", "various", "way", "ways", "well", "whole",
+    "work", "works", "yield", "yields", "year", "years", "art", "state", "able", "across", "addition",
+    "additional", "furthermore", "hence", "first-time", "time-consuming", "e.g", "i.e", "et", "al",
+];
+
+fn stop_words() -> &'static HashSet<&'static str> {
+    static S: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    S.get_or_init(|| STOP_WORDS.iter().copied().collect())
+}
+
+/// A phrase found in a work: lower-case key, surface as written, and its
+/// weighted count (title words count three times).
+struct Phrase<'a> {
+    key: String,
+    surface: Vec<&'a str>,
+    words: usize,
+    weight: f64,
+}
+
+/// Runs of content words, each word with its surface form.
+fn runs(text: &str) -> Vec<Vec<&str>> {
+    let stop = stop_words();
+    let mut out = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for segment in text.split(|c: char| !(c.is_alphanumeric() || c.is_whitespace() || c == '-' || c == '\'' || c == '’')) {
+        for raw in segment.split_whitespace() {
+            let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
+            let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w);
+            let lower = w.to_lowercase();
+            let keep = !w.is_empty()
+                && !stop.contains(lower.as_str())
+                && !w.chars().all(|c| c.is_numeric() || c == '-')
+                && (w.chars().count() >= 3 || is_acronym(w));
+            if keep {
+                cur.push(w);
+            } else if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    out
+}
+
+/// `fMRI`, `ViT`, `LLMs`, `AI`: an upper-case letter after the first.
+fn is_acronym(w: &str) -> bool {
+    w.chars().skip(1).any(|c| c.is_uppercase())
+}
+
+fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
+    let mut map: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Phrase<'a>> = Vec::new();
+    let parts = [(title, 3.0), (abstract_.unwrap_or(""), 1.0)];
+    for (text, weight) in parts {
+        for run in runs(text) {
+            for start in 0..run.len() {
+                for n in 1..=3.min(run.len() - start) {
+                    let words = &run[start..start + n];
+                    if n == 1 && words[0].chars().count() < 4 && !is_acronym(words[0]) {
+                        continue;
+                    }
+                    let key = words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ");
+                    match map.get(&key) {
+                        Some(&i) => out[i].weight += weight,
+                        None => {
+                            map.insert(key.clone(), out.len());
+                            out.push(Phrase { key, surface: words.to_vec(), words: n, weight });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A topic chosen for a work by extraction: key and label.
+pub struct Extracted {
+    pub key: String,
+    pub label: String,
+}
+
+/// Extracts topics for the works in `targets`, using the whole corpus for
+/// document frequencies. Returns one list per target, in target order.
+pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Extracted>> {
+    if per_work == 0 || targets.is_empty() {
+        return targets.iter().map(|_| Vec::new()).collect();
+    }
+    let n_docs = corpus.works.len() as f64;
+    // Pass one: document frequencies. Summing is order-independent, so the
+    // result does not depend on how rayon splits the work.
+    let df: HashMap<u64, u32> = corpus
+        .works
+        .par_iter()
+        .fold(HashMap::new, |mut df: HashMap<u64, u32>, w| {
+            for p in phrases(&w.title, w.abstract_md.as_deref()) {
+                *df.entry(xxh3_64(p.key.as_bytes())).or_default() += 1;
+            }
+            df
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
+            for (k, v) in small {
+                *big.entry(k).or_default() += v;
+            }
+            big
+        });
+    targets
+        .par_iter()
+        .map(|&w| {
+            let work = &corpus.works[w as usize];
+            let mut scored: Vec<(f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
+                .into_iter()
+                .map(|p| {
+                    let d = f64::from(*df.get(&xxh3_64(p.key.as_bytes())).unwrap_or(&1));
+                    let score = p.weight * (1.0 + n_docs / d).ln() * (1.0 + (p.words as f64 - 1.0) / 2.0);
+                    (if d >= 2.0 { score } else { -1.0 / (1.0 + score) }, p)
+                })
+                .collect();
+            // Shared phrases (positive scores) first; ties by key, for determinism.
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
+            let any_shared = scored.first().is_some_and(|s| s.0 > 0.0);
+            let mut chosen: Vec<Extracted> = Vec::new();
+            for (score, p) in scored {
+                if chosen.len() == per_work || (any_shared && score <= 0.0) {
+                    break;
+                }
+                let overlaps = chosen.iter().any(|c| contains_words(&c.key, &p.key) || contains_words(&p.key, &c.key));
+                if !overlaps {
+                    chosen.push(Extracted { label: label_of(&p.surface), key: p.key });
+                }
+            }
+            chosen
+        })
+        .collect()
+}
+
+/// Whether `inner`'s words appear, in order and adjacent, in `outer`.
+fn contains_words(outer: &str, inner: &str) -> bool {
+    let o = format!(" {} ", outer);
+    o.contains(&format!(" {} ", inner))
+}
+
+/// Lower-case words, acronyms as written.
+fn label_of(surface: &[&str]) -> String {
+    surface
+        .iter()
+        .map(|w| if is_acronym(w) { w.to_string() } else { w.to_lowercase() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_split_at_stop_words_and_punctuation() {
+        let r = runs("We propose a Vision Transformer, for fMRI data.");
+        assert_eq!(r, vec![vec!["Vision", "Transformer"], vec!["fMRI", "data"]]);
+    }
+
+    #[test]
+    fn labels_keep_acronyms() {
+        assert_eq!(label_of(&["Large", "Language", "Models"]), "large language models");
+        assert_eq!(label_of(&["fMRI"]), "fMRI");
+        assert!(contains_words("functional brain networks", "brain networks"));
+        assert!(!contains_words("functional brain networks", "rain"));
+    }
+}

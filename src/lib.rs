@@ -1,0 +1,167 @@
+//! scholarsite turns a folder of researcher and work data into a static
+//! website of researcher profiles.
+//!
+//! The build is a pipeline of named stages, each a function from values to
+//! a value; nothing is shared or mutated between them:
+//!
+//! | stage | function | in → out |
+//! |---|---|---|
+//! | 1 discover | [`source::discover`] | site root → [`source::SourceSet`] |
+//! | 2 parse | [`load::parse`] | files → [`load::RawSite`] (raw records + origins) |
+//! | 3 validate | [`model::validate`] | raw records → [`model::Corpus`] |
+//! | 4 compute | [`derive::compute`] | corpus → [`derive::Derived`] |
+//! | 5 plan | [`render::plan`] | corpus, derived → [`render::Job`]s |
+//! | 6 render | [`render::render_all`] | jobs → files in the staging folder |
+//! | 7 commit | [`output::Output::commit`] | staging → output folder |
+//!
+//! `check` runs stages 1–4 and the theme load; `build` runs them all.
+
+pub mod config;
+pub mod derive;
+pub mod diag;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod source;
+pub mod text;
+
+use config::Config;
+use diag::{Diagnostic, Diagnostics};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(thiserror::Error, Debug)]
+pub enum Error {
+    #[error("the site has {} error(s)", .0.error_count())]
+    Invalid(Diagnostics),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+    #[error("refusing to use {} as the output folder: {why}", path.display())]
+    UnsafeOutput { path: PathBuf, why: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub root: PathBuf,
+    /// Defaults to `<root>/output`.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+}
+
+/// What a stage took, in pipeline order.
+#[derive(Debug, Default)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let v = f();
+        self.0.push((stage, start.elapsed()));
+        v
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub researchers: usize,
+    pub works: usize,
+    pub topics: usize,
+    pub institutions: usize,
+    pub files: usize,
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
+    pub output: PathBuf,
+}
+
+/// The loaded and computed site: stages 1–4.
+pub struct Site {
+    pub config: Config,
+    pub corpus: model::Corpus,
+    pub derived: derive::Derived,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Stages 1–4: everything `check` validates.
+pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
+    let config = Config::load(&opts.root, opts.base_url.as_deref()).map_err(|ds| {
+        let mut d = Diagnostics::new();
+        d.extend(ds);
+        Error::Invalid(d)
+    })?;
+    let mut diags = Diagnostics::new();
+    let (sources, d) = timings.time("discover", || source::discover(&opts.root));
+    diags.extend(d);
+    let (raw, d) = timings.time("parse", || load::parse(&sources));
+    diags.extend(d);
+    let (corpus, d) = timings.time("validate", || model::validate(raw));
+    diags.extend(d);
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    let derived = timings.time("compute", || derive::compute(&corpus, &config));
+    Ok(Site { config, corpus, derived, warnings: diags.sorted() })
+}
+
+pub fn check(opts: &Options) -> Result<Report, Error> {
+    let mut timings = Timings::default();
+    let site = load(opts, &mut timings)?;
+    render::theme::load(&site.config).map_err(theme_error)?;
+    Ok(report_of(&site, timings, PathBuf::new()))
+}
+
+fn theme_error(ds: Vec<Diagnostic>) -> Error {
+    let mut d = Diagnostics::new();
+    d.extend(ds);
+    Error::Invalid(d)
+}
+
+fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
+    Report {
+        researchers: site.corpus.researchers.len(),
+        works: site.corpus.works.len(),
+        topics: site.derived.topics.len(),
+        institutions: site.corpus.institutions.len(),
+        warnings: site.warnings.clone(),
+        timings,
+        output,
+        ..Report::default()
+    }
+}
+
+pub fn build(opts: &Options) -> Result<Report, Error> {
+    let mut timings = Timings::default();
+    let site = load(opts, &mut timings)?;
+    let theme = render::theme::load(&site.config).map_err(theme_error)?;
+    let out_dir = opts.output.clone().unwrap_or_else(|| opts.root.join("output"));
+    let out = output::Output::prepare(&opts.root, &out_dir)?;
+    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme);
+    let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
+    let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {
+        Ok(f) => f,
+        Err(e) => {
+            out.abort();
+            return Err(e);
+        }
+    };
+    let n = files.len();
+    let dir = out.dir().to_path_buf();
+    let commit = timings.time("commit", || out.commit(files))?;
+    let mut report = report_of(&site, timings, dir);
+    report.files = n;
+    report.written = commit.written;
+    report.unchanged = commit.unchanged;
+    report.removed = commit.removed;
+    Ok(report)
+}
+
+/// For tests and tools: the default output folder of a site.
+pub fn default_output(root: &Path) -> PathBuf {
+    root.join("output")
+}

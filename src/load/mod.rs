@@ -1,0 +1,313 @@
+//! Stage 2, parse: reads every source file into raw records with their
+//! origin. Files are parsed in parallel, big JSON Lines files in chunks of
+//! lines; results keep input order. No cross-file checks happen here.
+
+pub mod frontmatter;
+pub mod records;
+
+use crate::diag::{unknown_field_help, Diagnostic, Diagnostics, LineIndex};
+use crate::source::{Form, Kind, SourceFile, SourceSet};
+use frontmatter::FrontMatterFormat;
+use rayon::prelude::*;
+use records::*;
+use serde::de::DeserializeOwned;
+
+/// The longest JSON Lines record accepted.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+/// Past this many errors in one file, the rest are counted, not listed.
+const MAX_ERRORS_PER_FILE: usize = 50;
+
+/// Where a record came from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// Index into [`RawSite::files`].
+    pub file: u32,
+    /// The record's line: the JSON Lines line, or 1 for a Markdown file.
+    pub line: u32,
+    /// Top-level keys of Markdown front matter with their lines.
+    pub keys: Option<Box<[(Box<str>, u32)]>>,
+}
+
+impl Origin {
+    /// The line where a field is written, as near as is known.
+    pub fn field_line(&self, field: &str) -> u32 {
+        let key = field.split(['.', '[']).next().unwrap_or(field);
+        self.keys
+            .as_ref()
+            .and_then(|keys| keys.iter().find(|(k, _)| &**k == key))
+            .map_or(self.line, |(_, l)| *l)
+    }
+}
+
+#[derive(Debug)]
+pub struct Rec<T> {
+    pub origin: Origin,
+    pub id: String,
+    pub raw: T,
+}
+
+#[derive(Debug, Default)]
+pub struct RawSite {
+    /// Source file names, relative to the root; `Origin::file` indexes this.
+    pub files: Vec<String>,
+    pub researchers: Vec<Rec<RawResearcher>>,
+    pub works: Vec<Rec<RawWork>>,
+    pub institutions: Vec<Rec<RawInstitution>>,
+    pub topics: Vec<Rec<RawTopic>>,
+}
+
+/// What the four raw record types share for loading.
+pub trait Record: DeserializeOwned + Send {
+    fn id_mut(&mut self) -> &mut Option<String>;
+    fn body_mut(&mut self) -> &mut Option<String>;
+}
+
+macro_rules! record {
+    ($t:ty, $body:ident) => {
+        impl Record for $t {
+            fn id_mut(&mut self) -> &mut Option<String> {
+                &mut self.id
+            }
+            fn body_mut(&mut self) -> &mut Option<String> {
+                &mut self.$body
+            }
+        }
+    };
+}
+record!(RawResearcher, bio);
+record!(RawWork, abstract_);
+record!(RawInstitution, description);
+record!(RawTopic, description);
+
+enum Parsed {
+    Researchers(Vec<Rec<RawResearcher>>),
+    Works(Vec<Rec<RawWork>>),
+    Institutions(Vec<Rec<RawInstitution>>),
+    Topics(Vec<Rec<RawTopic>>),
+}
+
+pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
+    let results: Vec<(Parsed, Vec<Diagnostic>)> = sources
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let i = i as u32;
+            match f.kind {
+                Kind::Researcher => map(parse_file(f, i), Parsed::Researchers),
+                Kind::Work => map(parse_file(f, i), Parsed::Works),
+                Kind::Institution => map(parse_file(f, i), Parsed::Institutions),
+                Kind::Topic => map(parse_file(f, i), Parsed::Topics),
+            }
+        })
+        .collect();
+    let mut site = RawSite { files: sources.files.iter().map(|f| f.rel.clone()).collect(), ..Default::default() };
+    let mut diags = Diagnostics::new();
+    for (parsed, d) in results {
+        diags.extend(d);
+        match parsed {
+            Parsed::Researchers(v) => site.researchers.extend(v),
+            Parsed::Works(v) => site.works.extend(v),
+            Parsed::Institutions(v) => site.institutions.extend(v),
+            Parsed::Topics(v) => site.topics.extend(v),
+        }
+    }
+    (site, diags)
+}
+
+fn map<T>(r: (Vec<Rec<T>>, Vec<Diagnostic>), f: impl FnOnce(Vec<Rec<T>>) -> Parsed) -> (Parsed, Vec<Diagnostic>) {
+    (f(r.0), r.1)
+}
+
+fn parse_file<T: Record>(f: &SourceFile, index: u32) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
+    let text = match read_utf8(f) {
+        Ok(t) => t,
+        Err(d) => return (Vec::new(), vec![d]),
+    };
+    match f.form {
+        Form::Markdown => match parse_markdown::<T>(f, index, &text) {
+            Ok(rec) => (vec![rec], Vec::new()),
+            Err(d) => (Vec::new(), vec![d]),
+        },
+        Form::Jsonl => parse_jsonl::<T>(f, index, &text),
+    }
+}
+
+fn read_utf8(f: &SourceFile) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(&f.path).map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+        let (line, col) = LineIndex::new(prefix).locate(valid);
+        Diagnostic::error(&f.rel, "the file is not valid UTF-8")
+            .at(line, col)
+            .help("save the file as UTF-8")
+    })
+}
+
+fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<Rec<T>, Diagnostic> {
+    let split = frontmatter::split(text).map_err(|(line, msg, help)| Diagnostic::error(&f.rel, msg).line(line).help(help))?;
+    let offset = split.front_line - 1;
+    let located = |msg: String, byte: Option<usize>, path: String| {
+        let mut d = Diagnostic::error(&f.rel, msg.clone()).field(path);
+        if let Some(b) = byte {
+            let (l, c) = LineIndex::new(split.front).locate(b);
+            d = d.at(l + offset, c);
+        } else {
+            d = d.line(1);
+        }
+        if let Some(h) = unknown_field_help(&msg) {
+            d = d.help(h);
+        }
+        d
+    };
+    let mut raw: T = match split.format {
+        FrontMatterFormat::Toml => {
+            let de = toml::Deserializer::parse(split.front)
+                .map_err(|e| located(e.message().trim().to_string(), e.span().map(|s| s.start), String::new()))?;
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = path_string(e.path());
+                let inner = e.into_inner();
+                located(inner.message().trim().to_string(), inner.span().map(|s| s.start), path)
+            })?
+        }
+        FrontMatterFormat::Yaml => {
+            let de = serde_norway::Deserializer::from_str(split.front);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = path_string(e.path());
+                let inner = e.into_inner();
+                let msg = strip_position(&inner.to_string());
+                located(msg, inner.location().map(|l| l.index()), path)
+            })?
+        }
+    };
+    let keys = front_matter_keys(split.front, split.format, offset);
+    let origin = Origin { file: index, line: 1, keys: Some(keys) };
+    let body = split.body.trim();
+    if !body.is_empty() {
+        if raw.body_mut().is_some() {
+            return Err(Diagnostic::error(&f.rel, format!("the {} is given twice: in front matter and as the body", f.kind.body_field()))
+                .field(f.kind.body_field())
+                .line(origin.field_line(f.kind.body_field()))
+                .help("keep one of the two"));
+        }
+        *raw.body_mut() = Some(body.to_string());
+    }
+    let id = match raw.id_mut().take() {
+        Some(id) => id,
+        None => f.path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned()),
+    };
+    Ok(Rec { origin, id, raw })
+}
+
+/// Top-level keys of the front matter and their file lines, so that later
+/// checks can point at the line of a field that parsed but is invalid.
+fn front_matter_keys(front: &str, format: FrontMatterFormat, offset: u32) -> Box<[(Box<str>, u32)]> {
+    let mut keys = Vec::new();
+    for (i, line) in front.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '[', '-']) {
+            continue;
+        }
+        let sep = if format == FrontMatterFormat::Toml { '=' } else { ':' };
+        if let Some((k, _)) = line.split_once(sep) {
+            let k = k.trim().trim_matches('"');
+            if !k.is_empty() {
+                keys.push((k.into(), i as u32 + 1 + offset));
+            }
+        }
+    }
+    // TOML tables such as [trust] were skipped above; they name a key too.
+    for (i, line) in front.lines().enumerate() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let name = name.trim_matches(['[', ']']).trim();
+            keys.push((name.into(), i as u32 + 1 + offset));
+        }
+    }
+    keys.into_boxed_slice()
+}
+
+fn parse_jsonl<T: Record>(f: &SourceFile, index: u32, text: &str) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
+    let lines: Vec<(u32, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i as u32 + 1, l))
+        .collect();
+    if lines.is_empty() {
+        return (Vec::new(), vec![Diagnostic::error(&f.rel, "the file has no records").help("add one JSON object per line, or delete the file")]);
+    }
+    // Chunks keep input order through the indexed collect.
+    let chunks: Vec<(Vec<Rec<T>>, Vec<Diagnostic>)> = lines
+        .par_chunks(2048)
+        .map(|chunk| {
+            let mut recs = Vec::with_capacity(chunk.len());
+            let mut diags = Vec::new();
+            for &(line, l) in chunk {
+                match parse_json_line::<T>(f, index, line, l) {
+                    Ok(r) => recs.push(r),
+                    Err(d) => diags.push(d),
+                }
+            }
+            (recs, diags)
+        })
+        .collect();
+    let mut recs = Vec::with_capacity(lines.len());
+    let mut diags = Vec::new();
+    for (r, d) in chunks {
+        recs.extend(r);
+        diags.extend(d);
+    }
+    if diags.len() > MAX_ERRORS_PER_FILE {
+        let more = diags.len() - MAX_ERRORS_PER_FILE;
+        diags.truncate(MAX_ERRORS_PER_FILE);
+        diags.push(Diagnostic::error(&f.rel, format!("{} more records in this file have errors", more)).help("fix the errors above and run again"));
+    }
+    (recs, diags)
+}
+
+fn parse_json_line<T: Record>(f: &SourceFile, index: u32, line: u32, text: &str) -> Result<Rec<T>, Diagnostic> {
+    if text.len() > MAX_LINE_BYTES {
+        return Err(Diagnostic::error(&f.rel, format!("the record is {} bytes; the limit is {}", text.len(), MAX_LINE_BYTES)).line(line));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let located = |path: String, inner: serde_json::Error| {
+        let msg = strip_position(&inner.to_string());
+        let d = Diagnostic::error(&f.rel, msg.clone()).at(line, inner.column().max(1) as u32).field(path);
+        match unknown_field_help(&msg) {
+            Some(h) => d.help(h),
+            None if inner.is_syntax() || inner.is_eof() => d.help("each line must be one complete JSON object"),
+            None => d,
+        }
+    };
+    let mut raw: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = path_string(e.path());
+        located(path, e.into_inner())
+    })?;
+    de.end().map_err(|e| located(String::new(), e))?;
+    let id = raw.id_mut().take().ok_or_else(|| {
+        Diagnostic::error(&f.rel, "missing field `id`")
+            .line(line)
+            .help(format!("every {} in a .jsonl file needs an \"id\"", f.kind.noun()))
+    })?;
+    Ok(Rec { origin: Origin { file: index, line, keys: None }, id, raw })
+}
+
+fn path_string(p: &serde_path_to_error::Path) -> String {
+    let s = p.to_string();
+    if s == "." {
+        String::new()
+    } else {
+        s
+    }
+}
+
+/// serde_json and serde_norway append " at line L column C"; we place the
+/// position ourselves.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}

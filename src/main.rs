@@ -1,0 +1,71 @@
+//! scholarsite's entry point: parse the command line, run, map the result
+//! to an exit code (0 ok, 1 bad data or failed build, 2 bad usage).
+
+mod cli;
+
+use scholarsite::{diag::Diagnostic, Error, Options, Report};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    let (result, quiet, verb) = match cli.command {
+        cli::Command::Build { root, output, base_url, quiet } => {
+            (scholarsite::build(&Options { root, output, base_url }), quiet, "built")
+        }
+        cli::Command::Check { root, base_url, quiet } => {
+            (scholarsite::check(&Options { root, output: None, base_url }), quiet, "checked")
+        }
+    };
+    let mut err = std::io::stderr().lock();
+    match result {
+        Ok(report) => {
+            print_diagnostics(&mut err, &report.warnings, quiet);
+            if !quiet {
+                let _ = writeln!(std::io::stdout(), "{}", summary(&report, verb));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Error::Invalid(diags)) => {
+            let (errors, warnings) = (diags.error_count(), diags.warning_count());
+            print_diagnostics(&mut err, &diags.sorted(), false);
+            let _ = writeln!(err, "error: {} error(s), {} warning(s); nothing was written", errors, warnings);
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", e);
+            let _ = writeln!(err, "the previous output, if any, is unchanged");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_diagnostics(w: &mut impl Write, diags: &[Diagnostic], quiet: bool) {
+    for d in diags.iter().filter(|d| !quiet || d.is_error()) {
+        let _ = writeln!(w, "{}", d);
+    }
+}
+
+fn summary(r: &Report, verb: &str) -> String {
+    let total: f64 = r.timings.0.iter().map(|(_, d)| d.as_secs_f64()).sum();
+    let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{} {:.0} ms", s, d.as_secs_f64() * 1000.0)).collect();
+    let mut s = format!(
+        "{} {} researchers, {} works, {} topics, {} institutions",
+        verb, r.researchers, r.works, r.topics, r.institutions
+    );
+    if verb == "built" {
+        s.push_str(&format!(
+            "\n{} files in {}: {} written, {} unchanged, {} removed",
+            r.files,
+            r.output.display(),
+            r.written,
+            r.unchanged,
+            r.removed
+        ));
+    }
+    if !r.warnings.is_empty() {
+        s.push_str(&format!("\n{} warning(s)", r.warnings.len()));
+    }
+    s.push_str(&format!("\n{:.2} s ({})", total, stages.join(", ")));
+    s
+}

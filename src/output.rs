@@ -1,0 +1,292 @@
+//! Stage 7, commit: the output directory, written so that a failed build
+//! leaves it untouched and a successful one rewrites only changed files.
+//!
+//! Pages are written as they are rendered into a sibling staging folder,
+//! but only those whose bytes differ from the last build, as told by the
+//! manifest (`.scholarsite-manifest`: path, size and 128-bit hash of every
+//! file scholarsite wrote). A file edited by hand after the last build is
+//! newer than the manifest and is rewritten. On success a cold build
+//! renames the staging folder into place in one step; a rebuild moves the
+//! changed files in, removes the stale ones and then writes the manifest.
+//! On failure the staging folder is deleted and the output is as it was.
+
+use crate::Error;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
+use xxhash_rust::xxh3::xxh3_128;
+
+pub const MANIFEST: &str = ".scholarsite-manifest";
+const MANIFEST_HEADER: &str = "# scholarsite output manifest v1: size, xxh3-128, path";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Written,
+    Unchanged,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileRecord {
+    pub rel: String,
+    pub size: u64,
+    pub hash: u128,
+    pub status: Status,
+}
+
+#[derive(Debug, Default)]
+pub struct CommitReport {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+pub struct Output {
+    dir: PathBuf,
+    staging: PathBuf,
+    old: HashMap<String, (u64, u128)>,
+    /// Modification time of the old manifest: output files newer than it
+    /// were changed by someone else.
+    old_time: Option<SystemTime>,
+    cold: bool,
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Write { path: path.to_path_buf(), source: e }
+}
+
+impl Output {
+    /// Checks the output folder and reads the last build's manifest.
+    pub fn prepare(root: &Path, dir: &Path) -> Result<Output, Error> {
+        let abs = |p: &Path| -> PathBuf {
+            let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+            normalise(&p)
+        };
+        let dir = abs(dir);
+        let root_abs = abs(root);
+        let root_real = fs::canonicalize(&root_abs).unwrap_or(root_abs.clone());
+        let dir_real = fs::canonicalize(&dir).unwrap_or(dir.clone());
+        let holds_site = root_real.starts_with(&dir_real)
+            || ["content", "themes"].iter().any(|d| dir_real.starts_with(root_real.join(d)));
+        if holds_site {
+            return Err(Error::UnsafeOutput {
+                path: dir.clone(),
+                why: "it is or holds the site's own files (site root, content/ or themes/); choose a separate output folder such as output/".into(),
+            });
+        }
+        let parent = dir.parent().ok_or_else(|| Error::UnsafeOutput { path: dir.clone(), why: "it has no parent folder".into() })?;
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let staging = parent.join(format!(".{}.scholarsite-staging", name));
+        let mut out = Output { dir: dir.clone(), staging, old: HashMap::new(), old_time: None, cold: true };
+        match fs::metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&dir, e)),
+            Ok(m) if !m.is_dir() => {
+                return Err(Error::UnsafeOutput { path: dir, why: "it exists and is not a folder".into() });
+            }
+            Ok(_) => {
+                let manifest = dir.join(MANIFEST);
+                match fs::read_to_string(&manifest) {
+                    Ok(text) => {
+                        out.old = parse_manifest(&text);
+                        out.old_time = fs::metadata(&manifest).and_then(|m| m.modified()).ok();
+                        out.cold = false;
+                    }
+                    Err(_) => {
+                        let empty = fs::read_dir(&dir).map_err(|e| io_err(&dir, e))?.next().is_none();
+                        if !empty {
+                            return Err(Error::UnsafeOutput {
+                                path: dir,
+                                why: format!("it is not empty and was not written by scholarsite (it has no {}); choose another --output, or empty it yourself", MANIFEST),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if out.staging.exists() {
+            fs::remove_dir_all(&out.staging).map_err(|e| io_err(&out.staging, e))?;
+        }
+        Ok(out)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes one file unless the last build wrote the same bytes. Safe to
+    /// call from many threads.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<FileRecord, Error> {
+        check_rel(rel).map_err(|why| Error::UnsafeOutput { path: PathBuf::from(rel), why })?;
+        let hash = xxh3_128(bytes);
+        let size = bytes.len() as u64;
+        if self.unchanged(rel, size, hash) {
+            return Ok(FileRecord { rel: rel.to_string(), size, hash, status: Status::Unchanged });
+        }
+        let path = self.staging.join(rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
+        }
+        let mut f = fs::File::create(&path).map_err(|e| io_err(&path, e))?;
+        f.write_all(bytes).map_err(|e| io_err(&path, e))?;
+        Ok(FileRecord { rel: rel.to_string(), size, hash, status: Status::Written })
+    }
+
+    fn unchanged(&self, rel: &str, size: u64, hash: u128) -> bool {
+        if self.old.get(rel) != Some(&(size, hash)) {
+            return false;
+        }
+        match fs::metadata(self.dir.join(rel)) {
+            Ok(m) => m.len() == size && m.modified().ok().zip(self.old_time).is_some_and(|(t, old)| t <= old),
+            Err(_) => false,
+        }
+    }
+
+    /// Deletes the staging folder: the output stays as it was.
+    pub fn abort(self) {
+        let _ = fs::remove_dir_all(&self.staging);
+    }
+
+    /// Moves the new files into place, removes stale ones, and records the
+    /// manifest. `files` must hold every file of this build.
+    pub fn commit(self, mut files: Vec<FileRecord>) -> Result<CommitReport, Error> {
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let mut report = CommitReport::default();
+        let manifest = render_manifest(&files);
+        let current: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        for f in &files {
+            match f.status {
+                Status::Written => report.written += 1,
+                Status::Unchanged => report.unchanged += 1,
+            }
+        }
+        if self.cold {
+            fs::create_dir_all(&self.staging).map_err(|e| io_err(&self.staging, e))?;
+            write_atomic(&self.staging.join(MANIFEST), manifest.as_bytes())?;
+            if self.dir.exists() {
+                // Known empty (checked in prepare), or holding only our manifest-less leftovers.
+                let _ = fs::remove_dir(&self.dir);
+            }
+            if fs::rename(&self.staging, &self.dir).is_ok() {
+                return Ok(report);
+            }
+            // A mount point or a folder that could not be removed: move file by file.
+        }
+        let mut dirs: HashSet<PathBuf> = HashSet::new();
+        for f in files.iter().filter(|f| f.status == Status::Written) {
+            let to = self.dir.join(&f.rel);
+            if let Some(p) = to.parent() {
+                if dirs.insert(p.to_path_buf()) {
+                    fs::create_dir_all(p).map_err(|e| io_err(p, e))?;
+                }
+            }
+            fs::rename(self.staging.join(&f.rel), &to).map_err(|e| io_err(&to, e))?;
+        }
+        let mut stale: Vec<&String> = self.old.keys().filter(|k| !current.contains(k.as_str())).collect();
+        stale.sort();
+        for rel in stale {
+            if check_rel(rel).is_err() {
+                continue;
+            }
+            let path = self.dir.join(rel);
+            match fs::remove_file(&path) {
+                Ok(()) => report.removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path, e)),
+            }
+            // Remove folders this emptied; a folder holding anything else stays.
+            let mut p = path.parent();
+            while let Some(d) = p {
+                if d == self.dir || fs::remove_dir(d).is_err() {
+                    break;
+                }
+                p = d.parent();
+            }
+        }
+        write_atomic(&self.dir.join(MANIFEST), manifest.as_bytes())?;
+        let _ = fs::remove_dir_all(&self.staging);
+        Ok(report)
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+}
+
+fn render_manifest(files: &[FileRecord]) -> String {
+    let mut s = String::with_capacity(files.len() * 80 + 64);
+    s.push_str(MANIFEST_HEADER);
+    s.push('\n');
+    for f in files {
+        s.push_str(&format!("{}\t{:032x}\t{}\n", f.size, f.hash, f.rel));
+    }
+    s
+}
+
+fn parse_manifest(text: &str) -> HashMap<String, (u64, u128)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let size = parts.next()?.parse().ok()?;
+            let hash = u128::from_str_radix(parts.next()?, 16).ok()?;
+            Some((parts.next()?.to_string(), (size, hash)))
+        })
+        .collect()
+}
+
+/// An output path must stay inside the output folder: relative, plain
+/// segments only. Ids are already restricted; this is the last guard.
+pub fn check_rel(rel: &str) -> Result<(), String> {
+    let p = Path::new(rel);
+    let ok = !rel.is_empty()
+        && !rel.contains('\\')
+        && !rel.contains('\0')
+        && p.components().all(|c| matches!(c, Component::Normal(_)))
+        && rel.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("the output path `{}` would leave the output folder", rel))
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_paths_stay_inside() {
+        assert!(check_rel("researchers/a/index.html").is_ok());
+        assert!(check_rel("../x").is_err());
+        assert!(check_rel("/etc/passwd").is_err());
+        assert!(check_rel("a//b").is_err());
+        assert!(check_rel("a/./b").is_err());
+        assert!(check_rel("").is_err());
+    }
+
+    #[test]
+    fn manifest_round_trip() {
+        let files = vec![FileRecord { rel: "a/b.html".into(), size: 3, hash: 42, status: Status::Written }];
+        let m = parse_manifest(&render_manifest(&files));
+        assert_eq!(m.get("a/b.html"), Some(&(3, 42)));
+    }
+}

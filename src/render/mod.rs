@@ -1,0 +1,202 @@
+//! Stages 5 and 6, plan and render: one job per output page, rendered in
+//! parallel and handed to [`Output::write`] as soon as it is ready, so the
+//! whole site is never held in memory.
+
+pub mod theme;
+pub mod views;
+
+use crate::config::Config;
+use crate::derive::Derived;
+use crate::model::Corpus;
+use crate::output::{FileRecord, Output};
+use crate::Error;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::Context;
+use theme::Theme;
+use views::Views;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Job {
+    /// Page n (0-based) of the researcher directory.
+    Directory(usize),
+    /// A profile page and its graph JSON.
+    Researcher(u32),
+    Work(u32),
+    WorkList(usize),
+    Topic(u32),
+    Topics,
+    Institution(u32),
+    Institutions,
+    NotFound,
+    Asset(usize),
+    Sitemap,
+}
+
+pub fn plan(corpus: &Corpus, d: &Derived, config: &Config, theme: &Theme) -> Vec<Job> {
+    let pages = |n: usize| n.div_ceil(config.per_page).max(1);
+    let mut jobs = Vec::new();
+    jobs.extend((0..pages(corpus.researchers.len())).map(Job::Directory));
+    jobs.extend((0..corpus.researchers.len() as u32).map(Job::Researcher));
+    jobs.extend((0..corpus.works.len() as u32).map(Job::Work));
+    jobs.extend((0..pages(corpus.works.len())).map(Job::WorkList));
+    jobs.extend((0..d.topics.len() as u32).map(Job::Topic));
+    jobs.push(Job::Topics);
+    jobs.extend((0..corpus.institutions.len() as u32).map(Job::Institution));
+    jobs.push(Job::Institutions);
+    jobs.push(Job::NotFound);
+    jobs.extend((0..theme.assets.len()).map(Job::Asset));
+    if config.base_url.starts_with("http") {
+        jobs.push(Job::Sitemap);
+    }
+    jobs
+}
+
+pub struct Renderer<'a> {
+    pub views: Views<'a>,
+    pub theme: &'a Theme,
+    site: Value,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme) -> Self {
+        let views = Views { corpus, d, config };
+        let site = views.site(&theme.css_rel);
+        Renderer { views, theme, site }
+    }
+
+    fn page(&self, template: &str, page: Value, path: &str) -> Result<Vec<u8>, Error> {
+        let mut ctx = Context::new();
+        ctx.insert("site", &self.site);
+        ctx.insert("page", &page);
+        ctx.insert("path", path);
+        self.theme
+            .tera
+            .render(template, &ctx)
+            .map(String::into_bytes)
+            .map_err(|e| Error::Template { name: template.to_string(), message: theme::tera_message(&e) })
+    }
+
+    fn pager(&self, base: &str, n: usize, total: usize) -> Value {
+        let c = self.views.config;
+        let url = |i: usize| if i == 0 { c.link(base) } else { c.link(&format!("{}page/{}/", base, i + 1)) };
+        json!({
+            "current": n + 1,
+            "total": total,
+            "prev_url": if n > 0 { Some(url(n - 1)) } else { None },
+            "next_url": if n + 1 < total { Some(url(n + 1)) } else { None },
+        })
+    }
+
+    /// Renders one job into (output path, bytes) pairs.
+    pub fn render(&self, job: Job) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let v = &self.views;
+        let (c, corpus, d) = (v.config, v.corpus, v.d);
+        let per = c.per_page;
+        let paged = |n: usize, base: &str| if n == 0 { format!("{}index.html", base) } else { format!("{}page/{}/index.html", base, n + 1) };
+        Ok(match job {
+            Job::Directory(n) => {
+                let total = corpus.researchers.len().div_ceil(per).max(1);
+                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len())).map(|r| v.researcher_item(r as u32)).collect();
+                let page = json!({"researchers": items, "pager": self.pager("", n, total)});
+                let rel = paged(n, "");
+                vec![(rel.clone(), self.page("index.html", page, &rel)?)]
+            }
+            Job::Researcher(r) => {
+                let g = views::graph_slice(corpus, d, c, r);
+                let id = &corpus.researchers[r as usize].id;
+                let rel = format!("researchers/{}/index.html", id);
+                let html = self.page("profile.html", v.profile(r, &g), &rel)?;
+                vec![(rel, html), (format!("researchers/{}/graph.json", id), views::graph_json(&g))]
+            }
+            Job::Work(w) => {
+                let rel = format!("works/{}/index.html", corpus.works[w as usize].id);
+                vec![(rel.clone(), self.page("work.html", v.work(w), &rel)?)]
+            }
+            Job::WorkList(n) => {
+                let total = corpus.works.len().div_ceil(per).max(1);
+                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len())).map(|w| v.work_item(w as u32, false)).collect();
+                let page = json!({"works": items, "pager": self.pager("works/", n, total)});
+                let rel = paged(n, "works/");
+                vec![(rel.clone(), self.page("works.html", page, &rel)?)]
+            }
+            Job::Topic(t) => {
+                let rel = format!("topics/{}/index.html", d.topics[t as usize].id);
+                vec![(rel.clone(), self.page("topic.html", v.topic(t), &rel)?)]
+            }
+            Job::Topics => {
+                let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
+                order.sort_by(|&a, &b| {
+                    let (ta, tb) = (&d.topics[a as usize], &d.topics[b as usize]);
+                    tb.works.len().cmp(&ta.works.len()).then_with(|| ta.label.cmp(&tb.label))
+                });
+                let page = json!({"topics": order.iter().map(|&t| v.topic_item(t)).collect::<Vec<_>>()});
+                vec![("topics/index.html".into(), self.page("topics.html", page, "topics/index.html")?)]
+            }
+            Job::Institution(i) => {
+                let rel = format!("institutions/{}/index.html", corpus.institutions[i as usize].id);
+                vec![(rel.clone(), self.page("institution.html", v.institution(i), &rel)?)]
+            }
+            Job::Institutions => {
+                let page = json!({"institutions": (0..corpus.institutions.len() as u32).map(|i| v.institution_item(i)).collect::<Vec<_>>()});
+                vec![("institutions/index.html".into(), self.page("institutions.html", page, "institutions/index.html")?)]
+            }
+            Job::NotFound => vec![("404.html".into(), self.page("404.html", json!({}), "404.html")?)],
+            Job::Asset(a) => {
+                let asset = &self.theme.assets[a];
+                vec![(asset.rel.clone(), asset.bytes.clone())]
+            }
+            Job::Sitemap => vec![("sitemap.xml".into(), self.sitemap().into_bytes())],
+        })
+    }
+
+    fn sitemap(&self) -> String {
+        let v = &self.views;
+        let c = v.config;
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        let mut add = |path: String| {
+            s.push_str("<url><loc>");
+            s.push_str(&xml_escape(&c.permalink(&path)));
+            s.push_str("</loc></url>\n");
+        };
+        add(String::new());
+        for r in &v.corpus.researchers {
+            add(format!("researchers/{}/", r.id));
+        }
+        for w in &v.corpus.works {
+            add(format!("works/{}/", w.id));
+        }
+        for t in &v.d.topics {
+            add(format!("topics/{}/", t.id));
+        }
+        for i in &v.corpus.institutions {
+            add(format!("institutions/{}/", i.id));
+        }
+        s.push_str("</urlset>\n");
+        s
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Renders every job in parallel, writing each result at once. The
+/// records come back in job order whatever the thread count; of several
+/// failures the first in job order is returned.
+pub fn render_all(r: &Renderer, jobs: &[Job], out: &Output) -> Result<Vec<FileRecord>, Error> {
+    let results: Vec<Result<Vec<FileRecord>, Error>> = jobs
+        .par_iter()
+        .map(|&job| {
+            r.render(job)?
+                .into_iter()
+                .map(|(rel, bytes)| out.write(&rel, &bytes))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect();
+    let mut files = Vec::new();
+    for res in results {
+        files.extend(res?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,164 @@
+//! Templates and static files: the default theme embedded in the binary,
+//! overridden file by file by `themes/<theme>/` of the site.
+//!
+//! Every embedded template is also registered as `default/<name>`, so a
+//! site template can `{% extends "default/profile.html" %}` and replace
+//! one block instead of copying the whole file.
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use std::collections::BTreeMap;
+use tera::Tera;
+use walkdir::WalkDir;
+use xxhash_rust::xxh3::xxh3_64;
+
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../themes/default/templates/", $name)))),*]
+    };
+}
+
+/// The default theme's templates: the names a site theme may override.
+pub const TEMPLATES: &[(&str, &str)] = embed!(
+    "base.html",
+    "macros.html",
+    "index.html",
+    "profile.html",
+    "work.html",
+    "works.html",
+    "topic.html",
+    "topics.html",
+    "institution.html",
+    "institutions.html",
+    "404.html",
+);
+
+const STYLE: &str = include_str!("../../themes/default/static/style.css");
+
+pub struct Asset {
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Static files to copy, each with its output path.
+    pub assets: Vec<Asset>,
+    /// Output path of the stylesheet; its name carries a content hash, so
+    /// it can be cached for ever.
+    pub css_rel: String,
+}
+
+pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+    let mut templates: BTreeMap<String, String> = BTreeMap::new();
+    for (name, text) in TEMPLATES {
+        templates.insert(name.to_string(), text.to_string());
+        templates.insert(format!("default/{}", name), text.to_string());
+    }
+    let mut css = STYLE.as_bytes().to_vec();
+    let mut assets = Vec::new();
+    let mut errors = Vec::new();
+    if let Some(theme) = &config.theme {
+        let rel_dir = format!("themes/{}", theme);
+        let dir = config.root.join(&rel_dir);
+        if !dir.is_dir() {
+            return Err(vec![Diagnostic::error("site.toml", format!("theme `{}` not found: there is no folder {}", theme, rel_dir))
+                .field("theme")
+                .help(format!("create {}/templates/ with the templates to override, or remove `theme`", rel_dir))]);
+        }
+        for entry in WalkDir::new(&dir).sort_by_file_name().follow_links(false) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(Diagnostic::error(&rel_dir, format!("cannot read: {}", e)));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() || crate::source::is_ignored_name(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+            let rel_s = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let shown = format!("{}/{}", rel_dir, rel_s);
+            if let Some(name) = rel_s.strip_prefix("templates/") {
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        templates.insert(name.to_string(), text);
+                    }
+                    Err(e) => errors.push(Diagnostic::error(shown, format!("cannot read the template: {}", e))),
+                }
+            } else if let Some(name) = rel_s.strip_prefix("static/") {
+                match std::fs::read(entry.path()) {
+                    Ok(bytes) if name == "style.css" => css = bytes,
+                    Ok(bytes) => assets.push(Asset { rel: name.to_string(), bytes }),
+                    Err(e) => errors.push(Diagnostic::error(shown, format!("cannot read: {}", e))),
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let css_rel = format!("assets/style.{:016x}.css", xxh3_64(&css));
+    assets.push(Asset { rel: css_rel.clone(), bytes: css });
+    for a in &assets {
+        if crate::output::check_rel(&a.rel).is_err() || a.rel == crate::output::MANIFEST {
+            return Err(vec![Diagnostic::error(format!("themes/{}/static/{}", config.theme.as_deref().unwrap_or(""), a.rel), "this static file name cannot be written")]);
+        }
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.register_filter("json_script", json_script);
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect::<Vec<_>>()) {
+        let shown = match &config.theme {
+            Some(t) => format!("themes/{}/templates", t),
+            None => "themes/default/templates".into(),
+        };
+        return Err(vec![Diagnostic::error(shown, tera_message(&e)).help("fix the template syntax; see https://keats.github.io/tera/docs/")]);
+    }
+    Ok(Theme { tera, assets, css_rel })
+}
+
+/// Tera nests the useful part of its errors in `source()`.
+pub fn tera_message(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+/// JSON for a `<script type="application/ld+json">` block: characters
+/// that could end the script or confuse the HTML parser are escaped.
+pub fn json_for_html(value: &serde_json::Value) -> String {
+    let s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn json_script(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(json_for_html(value)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_is_safe_in_script() {
+        let v = serde_json::json!({"name": "</script><script>alert(1)</script>\u{2028}&"});
+        let s = super::json_for_html(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}'));
+    }
+}

@@ -1,0 +1,315 @@
+//! The values templates see. Each page gets `site` (shared, built once)
+//! and `page` (its own view); docs/themes.md lists every field. Text is
+//! passed raw and escaped by the templates; only `*_html` fields (from the
+//! Markdown sanitiser) and `jsonld` (from `json_for_html`) are safe.
+
+use super::theme::json_for_html;
+use crate::config::Config;
+use crate::derive::graph::{self, Graph};
+use crate::derive::Derived;
+use crate::model::{Author, Corpus};
+use serde_json::{json, Value};
+
+/// Most co-authors listed on a profile page; the rest are counted.
+pub const MAX_LISTED_COLLABORATORS: usize = 50;
+
+pub struct Views<'a> {
+    pub corpus: &'a Corpus,
+    pub d: &'a Derived,
+    pub config: &'a Config,
+}
+
+fn orcid_url(o: &Option<String>) -> Value {
+    o.as_ref().map_or(Value::Null, |o| Value::String(format!("https://orcid.org/{}", o)))
+}
+
+impl<'a> Views<'a> {
+    pub fn researcher_url(&self, r: u32) -> String {
+        self.config.link(&format!("researchers/{}/", self.corpus.researchers[r as usize].id))
+    }
+    pub fn work_url(&self, w: u32) -> String {
+        self.config.link(&format!("works/{}/", self.corpus.works[w as usize].id))
+    }
+    pub fn topic_url(&self, t: u32) -> String {
+        self.config.link(&format!("topics/{}/", self.d.topics[t as usize].id))
+    }
+    pub fn institution_url(&self, i: u32) -> String {
+        self.config.link(&format!("institutions/{}/", self.corpus.institutions[i as usize].id))
+    }
+
+    pub fn site(&self, css_rel: &str) -> Value {
+        let c = self.config;
+        json!({
+            "title": c.title,
+            "description": c.description,
+            "language": c.language,
+            "base_url": c.base_url,
+            "base_path": c.base_path,
+            "css_url": c.link(css_rel),
+            "home_url": c.link(""),
+            "works_url": c.link("works/"),
+            "topics_url": c.link("topics/"),
+            "institutions_url": c.link("institutions/"),
+            "counts": {
+                "researchers": self.corpus.researchers.len(),
+                "works": self.corpus.works.len(),
+                "topics": self.d.topics.len(),
+                "institutions": self.corpus.institutions.len(),
+            },
+        })
+    }
+
+    /// A work as listed on profile, topic and directory pages.
+    pub fn work_item(&self, w: u32, with_abstract: bool) -> Value {
+        let work = &self.corpus.works[w as usize];
+        json!({
+            "id": work.id,
+            "title": work.title,
+            "url": self.work_url(w),
+            "type": work.kind.label(),
+            "type_key": work.kind.key(),
+            "year": work.year,
+            "venue": work.venue,
+            "doi": work.doi,
+            "doi_url": work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
+            "link": work.url,
+            "authors_count": work.authors.len(),
+            "abstract_html": if with_abstract { self.d.abstract_html[w as usize].as_ref() } else { None },
+        })
+    }
+
+    fn affiliations(&self, r: u32) -> Value {
+        let res = &self.corpus.researchers[r as usize];
+        Value::Array(
+            res.affiliations
+                .iter()
+                .map(|&i| json!({"name": self.corpus.institutions[i as usize].name, "url": self.institution_url(i)}))
+                .collect(),
+        )
+    }
+
+    fn counts(&self, r: u32) -> Value {
+        let res = &self.corpus.researchers[r as usize];
+        json!({
+            "works": self.d.works_of[r as usize].len(),
+            "followers": res.followers,
+            "topics": self.d.researcher_topics[r as usize].len(),
+            "close_collaborators": self.d.close[r as usize],
+        })
+    }
+
+    /// A researcher as listed in the directory, on topic and institution pages.
+    pub fn researcher_item(&self, r: u32) -> Value {
+        let res = &self.corpus.researchers[r as usize];
+        json!({
+            "id": res.id,
+            "name": res.name,
+            "url": self.researcher_url(r),
+            "headline": res.headline,
+            "affiliations": self.affiliations(r),
+            "counts": self.counts(r),
+            "open_to_collaborate": res.open_to_collaborate,
+        })
+    }
+
+    pub fn profile(&self, r: u32, g: &Graph) -> Value {
+        let c = self.config;
+        let res = &self.corpus.researchers[r as usize];
+        let trust = match &res.trust {
+            None => json!({"assessed": false}),
+            Some(t) => json!({
+                "assessed": true,
+                "score": t.score,
+                "band": t.score.map(|s| c.trust_band(s)),
+                "score_label": t.score.map(|s| format!("Trust {} - {}", s, c.trust_band(s))),
+                "verification": t.verification,
+                "claimed": t.claimed,
+                "claim_label": t.claimed.map(|cl| if cl { "Claimed profile" } else { "Unclaimed author" }),
+            }),
+        };
+        let topics: Vec<Value> = self.d.researcher_topics[r as usize]
+            .iter()
+            .map(|t| {
+                let info = &self.d.topics[t.topic as usize];
+                json!({"label": info.label, "url": self.topic_url(t.topic), "works": t.works, "declared": t.declared, "extracted": !info.declared})
+            })
+            .collect();
+        let all = &self.d.collaborators[r as usize];
+        let collaborators: Vec<Value> = all
+            .iter()
+            .take(MAX_LISTED_COLLABORATORS)
+            .map(|co| {
+                json!({
+                    "name": co.name,
+                    "url": co.researcher().map(|o| self.researcher_url(o)),
+                    "orcid_url": orcid_url(&co.orcid),
+                    "shared": co.shared,
+                    "latest_year": co.latest_year,
+                    "close": co.shared >= c.close_min_shared,
+                })
+            })
+            .collect();
+        let works: Vec<Value> = self.d.works_of[r as usize].iter().map(|&w| self.work_item(w, true)).collect();
+        let pick = |kind: &str| -> Vec<Value> {
+            g.nodes
+                .iter()
+                .filter(|n| n.kind == kind)
+                .map(|n| json!({"label": n.label, "url": n.url.as_ref().map(|_| local(c, n.url.as_deref())), "weight": n.weight, "year": n.year}))
+                .collect()
+        };
+        let url = self.researcher_url(r);
+        let permalink = c.permalink(&format!("researchers/{}/", res.id));
+        let mut same_as: Vec<String> = res.orcid.iter().map(|o| format!("https://orcid.org/{}", o)).collect();
+        same_as.extend(res.links.iter().filter(|l| !l.url.starts_with("mailto:")).map(|l| l.url.clone()));
+        let jsonld = json!({
+            "@context": "https://schema.org",
+            "@type": "Person",
+            "name": res.name,
+            "alternateName": res.aliases,
+            "url": permalink,
+            "description": res.headline,
+            "sameAs": same_as,
+            "affiliation": res.affiliations.iter().map(|&i| json!({"@type": "Organization", "name": self.corpus.institutions[i as usize].name})).collect::<Vec<_>>(),
+        });
+        json!({
+            "id": res.id,
+            "name": res.name,
+            "aliases": res.aliases,
+            "headline": res.headline,
+            "role": res.role,
+            "bio_html": self.d.bio_html[r as usize],
+            "orcid": res.orcid,
+            "orcid_url": orcid_url(&res.orcid),
+            "links": res.links.iter().map(|l| json!({"label": l.label, "url": l.url})).collect::<Vec<_>>(),
+            "affiliations": self.affiliations(r),
+            "open_to_collaborate": res.open_to_collaborate,
+            "trust": trust,
+            "counts": self.counts(r),
+            "actions": {
+                "follow_url": c.action_url(&c.follow_url, &res.id),
+                "claim_url": if res.trust.as_ref().and_then(|t| t.claimed) == Some(true) { None } else { c.action_url(&c.claim_url, &res.id) },
+                "contact_url": c.action_url(&c.contact_url, &res.id),
+            },
+            "topics": topics,
+            "collaborators": collaborators,
+            "collaborators_total": all.len(),
+            "collaborators_more": all.len().saturating_sub(MAX_LISTED_COLLABORATORS),
+            "works": works,
+            "graph": {
+                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+                "totals": g.totals,
+                "node_budget": g.node_budget,
+                "works": pick("work"),
+                "people": pick("coauthor"),
+                "topics": pick("topic"),
+                "institutions": pick("institution"),
+            },
+            "url": url,
+            "permalink": permalink,
+            "jsonld": json_for_html(&jsonld),
+        })
+    }
+
+    pub fn work(&self, w: u32) -> Value {
+        let c = self.config;
+        let work = &self.corpus.works[w as usize];
+        let authors: Vec<Value> = work
+            .authors
+            .iter()
+            .map(|a| match a {
+                Author::Researcher(r) => {
+                    let res = &self.corpus.researchers[*r as usize];
+                    json!({"name": res.name, "url": self.researcher_url(*r), "orcid_url": orcid_url(&res.orcid)})
+                }
+                Author::External { name, orcid } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
+            })
+            .collect();
+        let topics: Vec<Value> = self.d.work_topics[w as usize]
+            .iter()
+            .map(|t| json!({"label": self.d.topics[t.topic as usize].label, "url": self.topic_url(t.topic), "extracted": t.extracted}))
+            .collect();
+        let permalink = c.permalink(&format!("works/{}/", work.id));
+        let jsonld = json!({
+            "@context": "https://schema.org",
+            "@type": work.kind.schema_org(),
+            "name": work.title,
+            "url": permalink,
+            "datePublished": work.year.map(|y| y.to_string()),
+            "isPartOf": work.venue,
+            "identifier": work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
+            "author": work.authors.iter().map(|a| match a {
+                Author::Researcher(r) => json!({"@type": "Person", "name": self.corpus.researchers[*r as usize].name}),
+                Author::External { name, .. } => json!({"@type": "Person", "name": name}),
+            }).collect::<Vec<_>>(),
+        });
+        let mut item = self.work_item(w, true);
+        let obj = item.as_object_mut().expect("work_item is an object");
+        obj.insert("authors".into(), Value::Array(authors));
+        obj.insert("topics".into(), Value::Array(topics));
+        obj.insert("permalink".into(), Value::String(permalink));
+        obj.insert("jsonld".into(), Value::String(json_for_html(&jsonld)));
+        obj.insert("description".into(), Value::String(work.abstract_md.as_deref().map(|a| crate::markdown::plain_excerpt(a, 200)).unwrap_or_default()));
+        item
+    }
+
+    pub fn topic(&self, t: u32) -> Value {
+        let info = &self.d.topics[t as usize];
+        let decl = info.decl.map(|i| &self.corpus.topics[i as usize]);
+        json!({
+            "id": info.id,
+            "label": info.label,
+            "extracted": !info.declared,
+            "aliases": decl.map(|d| &d.aliases),
+            "description_html": info.decl.and_then(|i| self.d.topic_html[i as usize].as_ref()),
+            "researchers": info.researchers.iter().map(|&(r, n)| {
+                let mut v = self.researcher_item(r);
+                v["topic_works"] = json!(n);
+                v
+            }).collect::<Vec<_>>(),
+            "works": info.works.iter().map(|&w| self.work_item(w, false)).collect::<Vec<_>>(),
+            "url": self.topic_url(t),
+        })
+    }
+
+    pub fn topic_item(&self, t: u32) -> Value {
+        let info = &self.d.topics[t as usize];
+        json!({"label": info.label, "url": self.topic_url(t), "works": info.works.len(), "researchers": info.researchers.len(), "extracted": !info.declared})
+    }
+
+    pub fn institution(&self, i: u32) -> Value {
+        let inst = &self.corpus.institutions[i as usize];
+        json!({
+            "id": inst.id,
+            "name": inst.name,
+            "short_name": inst.short_name,
+            "country": inst.country,
+            "link": inst.url,
+            "ror_url": inst.ror.as_ref().map(|r| format!("https://ror.org/{}", r)),
+            "description_html": self.d.institution_html[i as usize],
+            "members": self.d.members[i as usize].iter().map(|&r| self.researcher_item(r)).collect::<Vec<_>>(),
+            "url": self.institution_url(i),
+        })
+    }
+
+    pub fn institution_item(&self, i: u32) -> Value {
+        let inst = &self.corpus.institutions[i as usize];
+        json!({"name": inst.name, "url": self.institution_url(i), "country": inst.country, "members": self.d.members[i as usize].len()})
+    }
+}
+
+/// Graph node URLs are permalinks; pages link with the base path.
+fn local(c: &Config, url: Option<&str>) -> Option<String> {
+    let url = url?;
+    Some(match url.strip_prefix(c.base_url.as_str()) {
+        Some(rest) => c.link(rest),
+        None => url.to_string(),
+    })
+}
+
+pub fn graph_json(g: &Graph) -> Vec<u8> {
+    let mut v = serde_json::to_vec(g).expect("graph serialises");
+    v.push(b'\n');
+    v
+}
+
+pub use graph::slice as graph_slice;
