@@ -8,11 +8,16 @@
 //!    need 4 letters unless written as an acronym (`fMRI`, `ViT`).
 //! 2. Pass one counts, over the whole corpus, how many works use each
 //!    phrase (document frequency, keyed by a 64-bit hash of the phrase).
-//! 3. Pass two scores each phrase of a work as
-//!    `(3 × count in title + count in abstract) × ln(1 + N / df) × (1 + (words − 1) / 2)`
-//!    keeping phrases found in at least two works (or, when a work has
-//!    none such, any phrase), and takes the best `extracted_per_work`,
-//!    skipping a phrase that contains or is contained in one taken.
+//! 3. Pass two scores each phrase of a work that is in its title or used
+//!    at least twice in its abstract as
+//!    `(3 × count in title + count in abstract) × ln(1 + N / df) × L`,
+//!    where L is 0.6 for a single word (1 for an acronym), 1.5 for two
+//!    words and 1.8 for three. Eligible are phrases found in at least two
+//!    works or weighing 5 or more in this one (when a work has none such,
+//!    any phrase is). The best `extracted_per_work` are taken, skipping a
+//!    phrase contained in one already taken; a phrase that contains one
+//!    already taken and scores at least 0.6 of it replaces it
+//!    ("brain networks" gives way to "functional brain networks").
 
 use crate::model::Corpus;
 use rayon::prelude::*;
@@ -62,6 +67,9 @@ pub const STOP_WORDS: &[&str] = &[
     "understand", "understanding", "use", "used", "uses", "using", "various", "way", "ways", "well", "whole",
     "work", "works", "yield", "yields", "year", "years", "art", "state", "able", "across", "addition",
     "additional", "furthermore", "hence", "first-time", "time-consuming", "e.g", "i.e", "et", "al",
+    "consistent", "emerging", "comprehensive", "competitive", "relatively", "toward",
+    "increasingly", "widely", "largely-unexplored", "unexplored", "lack", "little", "good", "best", "higher",
+    "lower", "larger", "smaller", "following", "certain", "likewise", "typically", "usually", "mostly",
 ];
 
 fn stop_words() -> &'static HashSet<&'static str> {
@@ -105,9 +113,10 @@ fn runs(text: &str) -> Vec<Vec<&str>> {
     out
 }
 
-/// `fMRI`, `ViT`, `LLMs`, `AI`: an upper-case letter after the first.
+/// `fMRI`, `ViT`, `LLMs`, `MG-ViT`: a part with an upper-case letter
+/// after its first (`Few-Shot` is title case, not an acronym).
 fn is_acronym(w: &str) -> bool {
-    w.chars().skip(1).any(|c| c.is_uppercase())
+    w.split('-').any(|part| part.chars().skip(1).any(|c| c.is_uppercase()))
 }
 
 fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
@@ -172,30 +181,66 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
         .par_iter()
         .map(|&w| {
             let work = &corpus.works[w as usize];
-            let mut scored: Vec<(f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
+            let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
                 .into_iter()
+                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(p.surface[0]) || !looks_modifier(&p.key)))
                 .map(|p| {
                     let d = f64::from(*df.get(&xxh3_64(p.key.as_bytes())).unwrap_or(&1));
-                    let score = p.weight * (1.0 + n_docs / d).ln() * (1.0 + (p.words as f64 - 1.0) / 2.0);
-                    (if d >= 2.0 { score } else { -1.0 / (1.0 + score) }, p)
+                    let length = match p.words {
+                        1 if is_acronym(p.surface[0]) => 1.0,
+                        1 => 0.6,
+                        2 => 1.5,
+                        _ => 1.8,
+                    };
+                    let score = p.weight * (1.0 + n_docs / d).ln() * length;
+                    (d >= 2.0 || p.weight >= 5.0, score, p)
                 })
                 .collect();
-            // Shared phrases (positive scores) first; ties by key, for determinism.
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
-            let any_shared = scored.first().is_some_and(|s| s.0 > 0.0);
-            let mut chosen: Vec<Extracted> = Vec::new();
-            for (score, p) in scored {
-                if chosen.len() == per_work || (any_shared && score <= 0.0) {
+            // Eligible phrases first, best first; ties by key, for determinism.
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then_with(|| a.2.key.cmp(&b.2.key)));
+            let any_eligible = scored.first().is_some_and(|s| s.0);
+            let mut chosen: Vec<(f64, Extracted)> = Vec::new();
+            for (eligible, score, p) in scored {
+                if any_eligible && !eligible {
                     break;
                 }
-                let overlaps = chosen.iter().any(|c| contains_words(&c.key, &p.key) || contains_words(&p.key, &c.key));
-                if !overlaps {
-                    chosen.push(Extracted { label: label_of(&p.surface), key: p.key });
+                if chosen.iter().any(|(_, c)| contains_words(&c.key, &p.key)) {
+                    continue;
+                }
+                let upgrade = chosen.iter().position(|(s, c)| contains_words(&p.key, &c.key) && score >= 0.6 * s);
+                let e = Extracted { label: label_of(&p.surface), key: p.key };
+                match upgrade {
+                    Some(i) => {
+                        chosen[i] = (score, e);
+                        dedupe_contained(&mut chosen);
+                    }
+                    None if chosen.len() < per_work => chosen.push((score, e)),
+                    None => {}
                 }
             }
-            chosen
+            chosen.into_iter().map(|(_, e)| e).collect()
         })
         .collect()
+}
+
+/// Single words that are mostly modifiers or verbs ("unified",
+/// "learning", "spatial") make poor topics on their own.
+fn looks_modifier(word: &str) -> bool {
+    ["ed", "ing", "al", "ic", "ive", "ous", "ly", "ful", "able"].iter().any(|s| word.ends_with(s))
+}
+
+/// After an upgrade, drops any other chosen phrase the new one contains.
+fn dedupe_contained(chosen: &mut Vec<(f64, Extracted)>) {
+    let mut i = 0;
+    while i < chosen.len() {
+        let inner = &chosen[i].1.key;
+        let contained = chosen.iter().enumerate().any(|(j, (_, c))| j != i && contains_words(&c.key, inner));
+        if contained {
+            chosen.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// Whether `inner`'s words appear, in order and adjacent, in `outer`.
