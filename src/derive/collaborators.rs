@@ -22,7 +22,8 @@ pub enum CoKey {
 #[derive(Clone, Debug)]
 pub struct Collaborator {
     pub key: CoKey,
-    /// As first written on the researcher's newest shared work.
+    /// The spelling written most often; on a tie the longest (most
+    /// complete), then one not in capitals, then the first in code order.
     pub name: String,
     pub orcid: Option<String>,
     pub shared: u32,
@@ -55,6 +56,7 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
             let me = r as u32;
             let mut index: HashMap<CoKey, usize> = HashMap::new();
             let mut out: Vec<Collaborator> = Vec::new();
+            let mut spellings: Vec<Vec<(&str, u32)>> = Vec::new();
             for &w in ws {
                 let work = &corpus.works[w as usize];
                 for a in work.authors.iter().take(cap.saturating_add(1)).filter(|a| **a != Author::Researcher(me)).take(cap) {
@@ -64,6 +66,12 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
                             let c = &mut out[i];
                             c.shared += 1;
                             c.latest_year = c.latest_year.max(work.year);
+                            if let Author::External { name, .. } = a {
+                                match spellings[i].iter_mut().find(|(s, _)| *s == name.as_str()) {
+                                    Some(s) => s.1 += 1,
+                                    None => spellings[i].push((name, 1)),
+                                }
+                            }
                         }
                         None => {
                             let (name, orcid) = match a {
@@ -74,9 +82,18 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
                                 Author::External { name, orcid } => (name.clone(), orcid.clone()),
                             };
                             index.insert(key.clone(), out.len());
+                            spellings.push(match a {
+                                Author::External { name, .. } => vec![(name.as_str(), 1)],
+                                Author::Researcher(_) => Vec::new(),
+                            });
                             out.push(Collaborator { key, name, orcid, shared: 1, latest_year: work.year });
                         }
                     }
+                }
+            }
+            for (c, names) in out.iter_mut().zip(&spellings) {
+                if names.len() > 1 {
+                    c.name = best_spelling(names).to_string();
                 }
             }
             // Most shared first; the order must not depend on hashing.
@@ -90,4 +107,17 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
             out
         })
         .collect()
+}
+
+fn best_spelling<'a>(names: &[(&'a str, u32)]) -> &'a str {
+    let caps = |s: &str| s.chars().any(|c| c.is_lowercase());
+    names
+        .iter()
+        .max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(a.0.chars().count().cmp(&b.0.chars().count()))
+                .then(caps(a.0).cmp(&caps(b.0)))
+                .then(b.0.cmp(a.0))
+        })
+        .map_or("", |n| n.0)
 }

@@ -108,6 +108,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
     tera.register_filter("json_script", json_script);
     if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect::<Vec<_>>()) {
         let shown = match &config.theme {
@@ -117,6 +118,24 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         return Err(vec![Diagnostic::error(shown, tera_message(&e)).help("fix the template syntax; see https://keats.github.io/tera/docs/")]);
     }
     Ok(Theme { tera, assets, css_rel })
+}
+
+/// Escapes text for HTML content and quoted attributes. Unlike tera's
+/// default it leaves `/` alone, which needs no escaping and would make
+/// every link in a page three times longer.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Tera nests the useful part of its errors in `source()`.

@@ -1,0 +1,87 @@
+//! The output folder: incremental, never half-written, deterministic.
+
+use crate::support::{snapshot, Site};
+use std::time::SystemTime;
+
+fn mtime(s: &Site, rel: &str) -> SystemTime {
+    std::fs::metadata(s.path("output").join(rel)).unwrap().modified().unwrap()
+}
+
+/// A second build of the same data rewrites nothing.
+#[test]
+fn unchanged_rebuild_writes_nothing() {
+    let s = Site::example();
+    s.build().ok();
+    let t = mtime(&s, "researchers/dajiang-zhu/index.html");
+    let before = s.snapshot("output");
+    let run = s.build().ok();
+    assert!(run.stdout.contains(" 0 written,"), "{}", run.stdout);
+    assert_eq!(before, s.snapshot("output"));
+    assert_eq!(t, mtime(&s, "researchers/dajiang-zhu/index.html"));
+}
+
+/// Changing one work rewrites the pages that show it, and no others.
+#[test]
+fn one_change_rewrites_only_what_shows_it() {
+    let s = Site::example();
+    s.build().ok();
+    let other = mtime(&s, "works/survey-on-individual-differences-in-visualization/index.html");
+    let path = "content/works/mask-guided-vision-transformer-mg-vit-for-few-shot-learning.md";
+    let text = std::fs::read_to_string(s.path(path)).unwrap().replace("year = 2022", "year = 2021");
+    s.file(path, &text);
+    let run = s.build().ok();
+    let written: usize = run.stdout.split(" written").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(written > 0 && written < 10, "{}", run.stdout);
+    assert!(s.out("works/mask-guided-vision-transformer-mg-vit-for-few-shot-learning/index.html").contains("2021"));
+    assert!(s.out("researchers/dajiang-zhu/index.html").contains("2021"));
+    assert_eq!(other, mtime(&s, "works/survey-on-individual-differences-in-visualization/index.html"));
+    // And never serves stale pages: a third build from scratch agrees.
+    let fresh = Site::example();
+    fresh.file(path, &text);
+    fresh.build().ok();
+    assert_eq!(snapshot(&fresh.path("output")), s.snapshot("output"));
+}
+
+/// Removing a researcher removes their pages; files put into the output
+/// by someone else, and the folders holding them, stay.
+#[test]
+fn stale_files_are_removed_and_foreign_files_kept() {
+    let s = Site::new();
+    s.researcher("ada", "name = \"Ada\"").researcher("bob", "name = \"Bob\"");
+    s.build().ok();
+    assert!(s.exists("researchers/bob/index.html"));
+    s.file("output/researchers/ada/notes.txt", "mine");
+    s.remove("content/researchers/bob.md").remove("content/researchers/ada.md");
+    let run = s.build().ok();
+    assert!(run.stdout.contains("removed"), "{}", run.stdout);
+    assert!(!s.path("output/researchers/bob").exists());
+    assert_eq!(std::fs::read_to_string(s.path("output/researchers/ada/notes.txt")).unwrap(), "mine");
+    assert!(!s.exists("researchers/ada/index.html"));
+}
+
+/// An output folder scholarsite did not write is never touched.
+#[test]
+fn refuses_a_foreign_output_folder() {
+    let s = Site::example();
+    s.file("output/thesis.tex", "precious");
+    s.build().fails_with(&["refusing to use", "was not written by scholarsite"]);
+    assert_eq!(std::fs::read_to_string(s.path("output/thesis.tex")).unwrap(), "precious");
+    let content = s.path("content").to_string_lossy().into_owned();
+    s.run(&["build", "--output", &content]).fails_with(&["refusing to use", "site's own files"]);
+    s.run(&["build", "--output", "."]).fails_with(&["refusing to use"]);
+}
+
+/// The same input gives the same bytes with one thread and with eight.
+#[test]
+fn byte_identical_at_any_thread_count() {
+    let s = Site::example();
+    s.file("content/works/extra.jsonl", &(0..300).map(|i| format!("{{\"id\":\"x{}\",\"title\":\"Graph learning study {}\",\"year\":{},\"authors\":[{{\"id\":\"dajiang-zhu\"}},\"Co {}\"],\"abstract\":\"Graph neural networks for brain graph learning, part {}.\"}}", i, i, 2000 + i % 20, i % 7, i)).collect::<Vec<_>>().join("\n"));
+    s.run_env(&["build", "--output", "one"], &[("RAYON_NUM_THREADS", "1")]).ok();
+    s.run_env(&["build", "--output", "eight"], &[("RAYON_NUM_THREADS", "8")]).ok();
+    let (a, b) = (s.snapshot("one"), s.snapshot("eight"));
+    assert!(a.len() > 300);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{} differs", k);
+    }
+}
