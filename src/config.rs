@@ -34,6 +34,8 @@ struct RawConfig {
     graph: RawGraph,
     #[serde(default)]
     directory: RawDirectory,
+    #[serde(default)]
+    groups: Vec<RawGroup>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +82,28 @@ struct RawActions {
 #[serde(deny_unknown_fields)]
 struct RawGraph {
     node_budget: Option<usize>,
+    explorer_budget: Option<usize>,
+    embed_budget: Option<usize>,
+    group_budget: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    id: String,
+    name: String,
+    description: Option<String>,
+    members: Vec<String>,
+}
+
+/// A named list of researchers, e.g. a lab, with its own page and embed.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Researcher ids as written; checked against the content in `lib::load`.
+    pub members: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -115,7 +139,11 @@ pub struct Config {
     pub claim_url: Option<String>,
     pub contact_url: Option<String>,
     pub graph_node_budget: usize,
+    pub explorer_budget: usize,
+    pub embed_budget: usize,
+    pub group_budget: usize,
     pub per_page: usize,
+    pub groups: Vec<Group>,
 }
 
 pub fn default_trust_bands() -> Vec<TrustBand> {
@@ -189,6 +217,7 @@ impl Config {
             actions,
             graph,
             directory,
+            groups,
         } = raw;
         let mut errors = Vec::new();
         let err = |key: &str, msg: String, help: &str| {
@@ -241,6 +270,37 @@ impl Config {
         if !(10..=2_000).contains(&node_budget) {
             errors.push(err("graph.node_budget", format!("{} is out of range", node_budget), "use 10 to 2000 (default 60)"));
         }
+        let mut budget = |key: &str, v: Option<usize>, default: usize| {
+            let v = v.unwrap_or(default);
+            if !(10..=2_000).contains(&v) {
+                errors.push(err(&format!("graph.{}", key), format!("{} is out of range", v), &format!("use 10 to 2000 (default {})", default)));
+            }
+            v
+        };
+        let explorer_budget = budget("explorer_budget", graph.explorer_budget, 200);
+        let embed_budget = budget("embed_budget", graph.embed_budget, 24);
+        let group_budget = budget("group_budget", graph.group_budget, 120);
+        let mut seen = std::collections::HashSet::new();
+        let groups: Vec<Group> = groups
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let field = format!("groups[{}]", i);
+                if let Err(msg) = crate::text::check_id(&g.id) {
+                    errors.push(err(&format!("{}.id", field), msg, "group ids use a-z, 0-9 and -"));
+                    return None;
+                }
+                if !seen.insert(g.id.clone()) {
+                    errors.push(err(&format!("{}.id", field), format!("duplicate group id `{}`", g.id), "give each group its own id"));
+                    return None;
+                }
+                if g.members.is_empty() {
+                    errors.push(err(&format!("{}.members", field), format!("group `{}` has no members", g.id), "list researcher ids in members = [...]"));
+                    return None;
+                }
+                Some(Group { id: g.id, name: g.name, description: g.description, members: g.members })
+            })
+            .collect();
         let per_page = directory.per_page.unwrap_or(100);
         if !(1..=100_000).contains(&per_page) {
             errors.push(err("directory.per_page", format!("{} is out of range", per_page), "use 1 to 100000 (default 100)"));
@@ -312,7 +372,11 @@ impl Config {
             claim_url,
             contact_url,
             graph_node_budget: node_budget,
+            explorer_budget,
+            embed_budget,
+            group_budget,
             per_page,
+            groups,
         })
     }
 

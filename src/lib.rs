@@ -85,6 +85,8 @@ pub struct Site {
     pub config: Config,
     pub corpus: model::Corpus,
     pub derived: derive::Derived,
+    /// Members of each `config.groups` entry, as researcher indices.
+    pub groups: Vec<Vec<u32>>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -102,11 +104,37 @@ pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
     diags.extend(d);
     let (corpus, d) = timings.time("validate", || model::validate(raw));
     diags.extend(d);
+    let groups = resolve_groups(&config, &corpus, &mut diags);
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
     let derived = timings.time("compute", || derive::compute(&corpus, &config));
-    Ok(Site { config, corpus, derived, warnings: diags.sorted() })
+    Ok(Site { config, corpus, derived, groups, warnings: diags.sorted() })
+}
+
+/// Group members must be researchers of the site.
+fn resolve_groups(config: &Config, corpus: &model::Corpus, diags: &mut Diagnostics) -> Vec<Vec<u32>> {
+    let index: std::collections::HashMap<&str, u32> = corpus.researchers.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
+    config
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| {
+            let mut members = Vec::new();
+            for (mi, id) in g.members.iter().enumerate() {
+                match index.get(id.as_str()) {
+                    Some(&r) if !members.contains(&r) => members.push(r),
+                    Some(_) => {}
+                    None => diags.push(
+                        Diagnostic::error(config::CONFIG_FILE, format!("group `{}` lists `{}`, which is not a researcher of the site", g.id, id))
+                            .field(format!("groups[{}].members[{}]", gi, mi))
+                            .help("use the id of a file in content/researchers/, or remove it"),
+                    ),
+                }
+            }
+            members
+        })
+        .collect()
 }
 
 pub fn check(opts: &Options) -> Result<Report, Error> {
@@ -141,7 +169,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     let theme = render::theme::load(&site.config).map_err(theme_error)?;
     let out_dir = opts.output.clone().unwrap_or_else(|| opts.root.join("output"));
     let out = output::Output::prepare(&opts.root, &out_dir)?;
-    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme);
+    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups);
     let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
     let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {
         Ok(f) => f,

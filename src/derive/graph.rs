@@ -15,7 +15,7 @@ use crate::model::{Author, Corpus};
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const MAX_INSTITUTIONS: usize = 5;
 
 #[derive(Serialize, Debug)]
@@ -47,6 +47,9 @@ pub struct Node {
     pub weight: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<u16>,
+    /// Position from [`super::layout`], in [-1, 1]; y grows downwards.
+    pub x: f64,
+    pub y: f64,
 }
 
 #[derive(Serialize, Debug)]
@@ -69,9 +72,9 @@ pub fn coauthor_node_id(corpus: &Corpus, key: &CoKey) -> String {
     }
 }
 
-pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
+/// The slice of researcher `r` within `budget` nodes.
+pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usize) -> Graph {
     let res = &corpus.researchers[r as usize];
-    let budget = config.graph_node_budget;
     let center = format!("researcher:{}", res.id);
     let works = &d.works_of[r as usize];
     let collabs = &d.collaborators[r as usize];
@@ -84,6 +87,8 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
         url: Some(researcher_url(config, &res.id)),
         weight: works.len() as u32,
         year: None,
+            x: 0.0,
+            y: 0.0,
     }];
     let mut edges = Vec::new();
 
@@ -109,6 +114,8 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
             url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
             weight: d.members[i as usize].len() as u32,
             year: None,
+            x: 0.0,
+            y: 0.0,
         });
     }
     let mut topic_nodes: HashMap<u32, String> = HashMap::new();
@@ -124,6 +131,8 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
             url: Some(config.permalink(&format!("topics/{}/", info.id))),
             weight: t.works,
             year: None,
+            x: 0.0,
+            y: 0.0,
         });
     }
     let mut person_nodes: HashMap<&CoKey, String> = HashMap::new();
@@ -140,7 +149,7 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
                 }
             }
         }
-        nodes.push(Node { id, kind: "coauthor", label: c.name.clone(), url, weight: c.shared, year: c.latest_year });
+        nodes.push(Node { id, kind: "coauthor", label: c.name.clone(), url, weight: c.shared, year: c.latest_year, x: 0.0, y: 0.0 });
     }
     for &w in works {
         let work = &corpus.works[w as usize];
@@ -168,9 +177,11 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
             url: Some(config.permalink(&format!("works/{}/", work.id))),
             weight: people,
             year: work.year,
+            x: 0.0,
+            y: 0.0,
         });
     }
-    Graph {
+    let mut g = Graph {
         version: SCHEMA_VERSION,
         researcher: res.id.clone(),
         node_budget: budget,
@@ -182,5 +193,167 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32) -> Graph {
         },
         nodes,
         edges,
+    };
+    super::layout::layout(&mut g);
+    g
+}
+
+/// The combined slice of a group's members within `budget` nodes: the
+/// members; topics, weighted by the members' works on them; co-authors from
+/// outside the group, most shared works first; then works, those shared by
+/// several members first, then newest. Same node and edge kinds as a
+/// researcher's slice; `researcher` names the group.
+pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str, members: &[u32], budget: usize) -> Graph {
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    let member_ids: Vec<String> = members.iter().map(|&m| format!("researcher:{}", corpus.researchers[m as usize].id)).collect();
+    let member_pos: HashMap<u32, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let is_member = |r: u32| member_pos.contains_key(&r);
+    for (&m, id) in members.iter().zip(&member_ids) {
+        let res = &corpus.researchers[m as usize];
+        nodes.push(Node { id: id.clone(), kind: "researcher", label: res.name.clone(), url: Some(researcher_url(config, &res.id)), weight: d.works_of[m as usize].len() as u32, year: None, x: 0.0, y: 0.0 });
     }
+    let mut left = budget.saturating_sub(nodes.len());
+
+    // Topics and institutions, by how many member works they carry.
+    let mut topic_w: HashMap<u32, u32> = HashMap::new();
+    let mut inst_w: HashMap<u32, u32> = HashMap::new();
+    for &m in members {
+        for t in &d.researcher_topics[m as usize] {
+            *topic_w.entry(t.topic).or_default() += t.works.max(1);
+        }
+        for &i in &corpus.researchers[m as usize].affiliations {
+            *inst_w.entry(i).or_default() += 1;
+        }
+    }
+    let mut insts: Vec<(u32, u32)> = inst_w.into_iter().collect();
+    insts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    insts.truncate(MAX_INSTITUTIONS.min(left));
+    left -= insts.len();
+    let mut topics: Vec<(u32, u32)> = topic_w.into_iter().collect();
+    topics.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    topics.truncate((config.top_topics * 2).min(left));
+    left -= topics.len();
+
+    // Outside co-authors, summed over members.
+    // Per outside co-author: total shared works, and (member, shared) pairs.
+    let mut co: HashMap<&CoKey, (u32, Vec<(usize, u32)>)> = HashMap::new();
+    let mut co_order: Vec<&super::Collaborator> = Vec::new();
+    for (mi, &m) in members.iter().enumerate() {
+        for c in &d.collaborators[m as usize] {
+            if c.researcher().is_some_and(is_member) {
+                continue;
+            }
+            match co.get_mut(&c.key) {
+                Some(e) => {
+                    e.0 += c.shared;
+                    e.1.push((mi, c.shared));
+                }
+                None => {
+                    co.insert(&c.key, (c.shared, vec![(mi, c.shared)]));
+                    co_order.push(c);
+                }
+            }
+        }
+    }
+    let mut co_list: Vec<(&super::Collaborator, u32)> = co_order.iter().map(|c| (*c, co[&c.key].0)).collect();
+    co_list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)).then_with(|| a.0.key.cmp(&b.0.key)));
+
+    // Works of any member: shared by more members first, then newest.
+    let mut work_m: HashMap<u32, u32> = HashMap::new();
+    for &m in members {
+        for &w in &d.works_of[m as usize] {
+            *work_m.entry(w).or_default() += 1;
+        }
+    }
+    let mut works: Vec<(u32, u32)> = work_m.into_iter().collect();
+    works.sort_by(|a, b| {
+        let (wa, wb) = (&corpus.works[a.0 as usize], &corpus.works[b.0 as usize]);
+        b.1.cmp(&a.1).then(wb.year.cmp(&wa.year)).then_with(|| wa.title.cmp(&wb.title)).then(a.0.cmp(&b.0))
+    });
+    let co_share = co_list.len().min(left.div_ceil(2)).max(left.saturating_sub(works.len())).min(co_list.len());
+    co_list.truncate(co_share);
+    left -= co_list.len();
+    works.truncate(left);
+
+    let mut topic_nodes: HashMap<u32, String> = HashMap::new();
+    for &(i, w) in &insts {
+        let inst = &corpus.institutions[i as usize];
+        let id = format!("institution:{}", inst.id);
+        for (&m, mid) in members.iter().zip(&member_ids) {
+            if corpus.researchers[m as usize].affiliations.contains(&i) {
+                edges.push(Edge { source: mid.clone(), target: id.clone(), kind: "affiliation", weight: 1 });
+            }
+        }
+        nodes.push(Node { id, kind: "institution", label: inst.name.clone(), url: Some(config.permalink(&format!("institutions/{}/", inst.id))), weight: w, year: None, x: 0.0, y: 0.0 });
+    }
+    for &(t, w) in &topics {
+        let info = &d.topics[t as usize];
+        let id = format!("topic:{}", info.id);
+        topic_nodes.insert(t, id.clone());
+        for (&m, mid) in members.iter().zip(&member_ids) {
+            if let Some(rt) = d.researcher_topics[m as usize].iter().find(|x| x.topic == t) {
+                edges.push(Edge { source: mid.clone(), target: id.clone(), kind: "topic", weight: rt.works });
+            }
+        }
+        nodes.push(Node { id, kind: "topic", label: info.label.clone(), url: Some(config.permalink(&format!("topics/{}/", info.id))), weight: w, year: None, x: 0.0, y: 0.0 });
+    }
+    // Members who are each other's co-authors.
+    for (a, &ma) in members.iter().enumerate() {
+        for c in &d.collaborators[ma as usize] {
+            if let Some(&b) = c.researcher().and_then(|r| member_pos.get(&r)) {
+                if a < b {
+                    edges.push(Edge { source: member_ids[a].clone(), target: member_ids[b].clone(), kind: "co-author", weight: c.shared });
+                }
+            }
+        }
+    }
+    let mut person_nodes: HashMap<&CoKey, String> = HashMap::new();
+    for &(c, total) in &co_list {
+        let id = coauthor_node_id(corpus, &c.key);
+        person_nodes.insert(&c.key, id.clone());
+        for &(mi, shared) in &co[&c.key].1 {
+            edges.push(Edge { source: member_ids[mi].clone(), target: id.clone(), kind: "co-author", weight: shared });
+        }
+        let url = c.researcher().map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
+        nodes.push(Node { id, kind: "coauthor", label: c.name.clone(), url, weight: total, year: c.latest_year, x: 0.0, y: 0.0 });
+    }
+    for &(w, _) in &works {
+        let work = &corpus.works[w as usize];
+        let id = format!("work:{}", work.id);
+        let mut people = 0;
+        for a in work.authors.iter().take(config.max_coauthors_per_work) {
+            let source = match a {
+                Author::Researcher(r) if is_member(*r) => member_ids[member_pos[r]].clone(),
+                other => match person_nodes.get(&super::collaborators::key_of(other)) {
+                    Some(p) => p.clone(),
+                    None => continue,
+                },
+            };
+            people += 1;
+            edges.push(Edge { source, target: id.clone(), kind: "authored", weight: 1 });
+        }
+        for t in &d.work_topics[w as usize] {
+            if let Some(tn) = topic_nodes.get(&t.topic) {
+                edges.push(Edge { source: id.clone(), target: tn.clone(), kind: "topic", weight: 1 });
+            }
+        }
+        nodes.push(Node { id, kind: "work", label: work.title.clone(), url: Some(config.permalink(&format!("works/{}/", work.id))), weight: people, year: work.year, x: 0.0, y: 0.0 });
+    }
+    let total_works: usize = {
+        let mut all: Vec<u32> = members.iter().flat_map(|&m| d.works_of[m as usize].iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len()
+    };
+    let mut g = Graph {
+        version: SCHEMA_VERSION,
+        researcher: format!("group:{}", group_id),
+        node_budget: budget,
+        totals: Totals { works: total_works, coauthors: co.len(), topics: topic_nodes.len(), institutions: insts.len() },
+        nodes,
+        edges,
+    };
+    super::layout::layout(&mut g);
+    g
 }

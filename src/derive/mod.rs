@@ -5,6 +5,7 @@
 
 pub mod collaborators;
 pub mod graph;
+pub mod layout;
 pub mod topics;
 
 use crate::config::Config;

@@ -2,6 +2,7 @@
 //! parallel and handed to [`Output::write`] as soon as it is ready, so the
 //! whole site is never held in memory.
 
+pub mod svg;
 pub mod theme;
 pub mod views;
 
@@ -20,8 +21,10 @@ use views::Views;
 pub enum Job {
     /// Page n (0-based) of the researcher directory.
     Directory(usize),
-    /// A profile page and its graph JSON.
+    /// A profile page, its graph JSON, explorer, embed and profile JSON.
     Researcher(u32),
+    /// A group page, its embed and its graph JSON.
+    Group(u32),
     Work(u32),
     WorkList(usize),
     Topic(u32),
@@ -44,6 +47,7 @@ pub fn plan(corpus: &Corpus, d: &Derived, config: &Config, theme: &Theme) -> Vec
     jobs.push(Job::Topics);
     jobs.extend((0..corpus.institutions.len() as u32).map(Job::Institution));
     jobs.push(Job::Institutions);
+    jobs.extend((0..config.groups.len() as u32).map(Job::Group));
     jobs.push(Job::NotFound);
     jobs.extend((0..theme.assets.len()).map(Job::Asset));
     if config.base_url.starts_with("http") {
@@ -55,14 +59,15 @@ pub fn plan(corpus: &Corpus, d: &Derived, config: &Config, theme: &Theme) -> Vec
 pub struct Renderer<'a> {
     pub views: Views<'a>,
     pub theme: &'a Theme,
+    groups: &'a [Vec<u32>],
     site: Value,
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme) -> Self {
+    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>]) -> Self {
         let views = Views { corpus, d, config };
-        let site = views.site(&theme.css_rel);
-        Renderer { views, theme, site }
+        let site = views.site(&theme.css_rel, &theme.js_rel);
+        Renderer { views, theme, groups, site }
     }
 
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Vec<u8>, Error> {
@@ -103,11 +108,38 @@ impl<'a> Renderer<'a> {
                 vec![(rel.clone(), self.page("index.html", page, &rel)?)]
             }
             Job::Researcher(r) => {
-                let g = views::graph_slice(corpus, d, c, r);
+                let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
                 let id = &corpus.researchers[r as usize].id;
-                let rel = format!("researchers/{}/index.html", id);
+                let base = format!("researchers/{}/", id);
+                let rel = format!("{}index.html", base);
                 let html = self.page("profile.html", v.profile(r, &g), &rel)?;
-                vec![(rel, html), (format!("researchers/{}/graph.json", id), views::graph_json(&g))]
+                let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
+                let explorer_rel = format!("{}graph/index.html", base);
+                let explorer = self.page("explorer.html", v.explorer(r, &big), &explorer_rel)?;
+                let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
+                let embed_rel = format!("{}embed/index.html", base);
+                let embed = self.page("embed.html", v.embed(r, &small), &embed_rel)?;
+                vec![
+                    (rel, html),
+                    (format!("{}graph.json", base), views::graph_json(&g)),
+                    (explorer_rel, explorer),
+                    (embed_rel, embed),
+                    (format!("{}profile.json", base), v.profile_json(r)),
+                ]
+            }
+            Job::Group(gi) => {
+                let group = &c.groups[gi as usize];
+                let members = &self.groups[gi as usize];
+                let g = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.group_budget);
+                let small = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.embed_budget.max(members.len() + 8));
+                let base = format!("groups/{}/", group.id);
+                let page_rel = format!("{}index.html", base);
+                let embed_rel = format!("{}embed/index.html", base);
+                vec![
+                    (page_rel.clone(), self.page("group.html", v.group(group, members, &g, false), &page_rel)?),
+                    (embed_rel.clone(), self.page("group_embed.html", v.group(group, members, &small, true), &embed_rel)?),
+                    (format!("{}graph.json", base), views::graph_json(&g)),
+                ]
             }
             Job::Work(w) => {
                 let rel = format!("works/{}/index.html", corpus.works[w as usize].id);
@@ -171,6 +203,9 @@ impl<'a> Renderer<'a> {
         }
         for i in &v.corpus.institutions {
             add(format!("institutions/{}/", i.id));
+        }
+        for g in &c.groups {
+            add(format!("groups/{}/", g.id));
         }
         s.push_str("</urlset>\n");
         s

@@ -31,9 +31,14 @@ pub const TEMPLATES: &[(&str, &str)] = embed!(
     "institution.html",
     "institutions.html",
     "404.html",
+    "explorer.html",
+    "embed.html",
+    "group.html",
+    "group_embed.html",
 );
 
 const STYLE: &str = include_str!("../../themes/default/static/style.css");
+const SCRIPT: &str = include_str!("../../themes/default/static/graph.js");
 
 pub struct Asset {
     pub rel: String,
@@ -47,6 +52,8 @@ pub struct Theme {
     /// Output path of the stylesheet; its name carries a content hash, so
     /// it can be cached for ever.
     pub css_rel: String,
+    /// Output path of the graph script, hashed likewise.
+    pub js_rel: String,
 }
 
 pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
@@ -56,6 +63,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         templates.insert(format!("default/{}", name), text.to_string());
     }
     let mut css = STYLE.as_bytes().to_vec();
+    let mut js = SCRIPT.as_bytes().to_vec();
     let mut assets = Vec::new();
     let mut errors = Vec::new();
     if let Some(theme) = &config.theme {
@@ -90,6 +98,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
             } else if let Some(name) = rel_s.strip_prefix("static/") {
                 match std::fs::read(entry.path()) {
                     Ok(bytes) if name == "style.css" => css = bytes,
+                    Ok(bytes) if name == "graph.js" => js = bytes,
                     Ok(bytes) => assets.push(Asset { rel: name.to_string(), bytes }),
                     Err(e) => errors.push(Diagnostic::error(shown, format!("cannot read: {}", e))),
                 }
@@ -101,6 +110,8 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     }
     let css_rel = format!("assets/style.{:016x}.css", xxh3_64(&css));
     assets.push(Asset { rel: css_rel.clone(), bytes: css });
+    let js_rel = format!("assets/graph.{:016x}.js", xxh3_64(&js));
+    assets.push(Asset { rel: js_rel.clone(), bytes: js });
     for a in &assets {
         if crate::output::check_rel(&a.rel).is_err() || a.rel == crate::output::MANIFEST {
             return Err(vec![Diagnostic::error(format!("themes/{}/static/{}", config.theme.as_deref().unwrap_or(""), a.rel), "this static file name cannot be written")]);
@@ -117,7 +128,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         };
         return Err(vec![Diagnostic::error(shown, tera_message(&e)).help("fix the template syntax; see https://keats.github.io/tera/docs/")]);
     }
-    Ok(Theme { tera, assets, css_rel })
+    Ok(Theme { tera, assets, css_rel, js_rel })
 }
 
 /// Escapes text for HTML content and quoted attributes. Unlike tera's

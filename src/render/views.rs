@@ -12,6 +12,44 @@ use serde_json::{json, Value};
 
 /// Most co-authors listed on a profile page; the rest are counted.
 pub const MAX_LISTED_COLLABORATORS: usize = 50;
+/// Most co-authors in profile.json.
+pub const MAX_JSON_COLLABORATORS: usize = 500;
+/// The schema version of profile.json; bump on any change of shape.
+pub const PROFILE_JSON_VERSION: u32 = 1;
+
+/// The iframe snippet offered for copying.
+fn embed_snippet(url: &str, title: &str, height: u32) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{}\" loading=\"lazy\" referrerpolicy=\"no-referrer\" sandbox=\"allow-scripts allow-popups allow-popups-to-escape-sandbox\" style=\"border:0;max-width:560px\"></iframe>",
+        super::theme::escape_html(url),
+        super::theme::escape_html(title),
+        height
+    )
+}
+
+/// The slice's nodes grouped by kind, for the plain lists beside a graph.
+fn node_lists(c: &Config, g: &Graph) -> Value {
+    let pick = |kinds: &[&str]| -> Vec<Value> {
+        g.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| kinds.contains(&n.kind))
+            .map(|(i, n)| json!({"i": i, "label": n.label, "kind": n.kind, "url": n.url.as_deref().map(|u| super::svg::local_url(c, u)), "weight": n.weight, "year": n.year}))
+            .collect()
+    };
+    json!({
+        "researchers": pick(&["researcher"]),
+        "works": pick(&["work"]),
+        "people": pick(&["coauthor"]),
+        "topics": pick(&["topic"]),
+        "institutions": pick(&["institution"]),
+    })
+}
+
+fn year_range(g: &Graph) -> Value {
+    let years: Vec<u16> = g.nodes.iter().filter_map(|n| n.year).collect();
+    json!({"min": years.iter().min(), "max": years.iter().max()})
+}
 
 pub struct Views<'a> {
     pub corpus: &'a Corpus,
@@ -37,9 +75,11 @@ impl<'a> Views<'a> {
         self.config.link(&format!("institutions/{}/", self.corpus.institutions[i as usize].id))
     }
 
-    pub fn site(&self, css_rel: &str) -> Value {
+    pub fn site(&self, css_rel: &str, js_rel: &str) -> Value {
         let c = self.config;
         json!({
+            "js_url": c.link(js_rel),
+            "groups": c.groups.iter().map(|g| json!({"name": g.name, "url": c.link(&format!("groups/{}/", g.id))})).collect::<Vec<_>>(),
             "title": c.title,
             "description": c.description,
             "language": c.language,
@@ -197,6 +237,11 @@ impl<'a> Views<'a> {
             "works": works,
             "graph": {
                 "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+                "explorer_url": c.link(&format!("researchers/{}/graph/", res.id)),
+                "svg_html": super::svg::render(g, c, &super::svg::Style {
+                    width: 1000.0, height: 620.0, margin_x: 200.0, margin_y: 40.0, max_label: 32,
+                    hidden_labels: false, dom_id: format!("graph-{}", res.id), title: format!("Research graph of {}", res.name),
+                }),
                 "totals": g.totals,
                 "node_budget": g.node_budget,
                 "works": pick("work"),
@@ -206,7 +251,160 @@ impl<'a> Views<'a> {
             },
             "url": url,
             "permalink": permalink,
+            "embed_url": c.link(&format!("researchers/{}/embed/", res.id)),
+            "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 460),
+            "json_url": c.link(&format!("researchers/{}/profile.json", res.id)),
             "jsonld": json_for_html(&jsonld),
+        })
+    }
+
+    /// The full-page graph explorer of a researcher.
+    pub fn explorer(&self, r: u32, g: &Graph) -> Value {
+        let c = self.config;
+        let res = &self.corpus.researchers[r as usize];
+        let svg = super::svg::render(g, c, &super::svg::Style {
+            width: 1100.0, height: 760.0, margin_x: 210.0, margin_y: 36.0, max_label: 34,
+            hidden_labels: true, dom_id: format!("explorer-{}", res.id), title: format!("Research graph explorer for {}", res.name),
+        });
+        json!({
+            "id": res.id,
+            "name": res.name,
+            "profile_url": self.researcher_url(r),
+            "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+            "svg_html": svg,
+            "totals": g.totals,
+            "node_budget": g.node_budget,
+            "lists": node_lists(c, g),
+            "years": year_range(g),
+        })
+    }
+
+    /// The compact card made for an iframe.
+    pub fn embed(&self, r: u32, g: &Graph) -> Value {
+        let c = self.config;
+        let res = &self.corpus.researchers[r as usize];
+        let mut p = self.researcher_item(r);
+        let trust = res.trust.as_ref().map(|t| {
+            let mut parts = Vec::new();
+            if let Some(s) = t.score {
+                parts.push(format!("Trust {} - {}", s, c.trust_band(s)));
+            }
+            if let Some(v) = &t.verification {
+                parts.push(format!("Verification {}", v));
+            }
+            if let Some(cl) = t.claimed {
+                parts.push(if cl { "Claimed profile".into() } else { "Unclaimed author".into() });
+            }
+            parts.join(" · ")
+        });
+        let o = p.as_object_mut().expect("researcher_item is an object");
+        o.insert("trust_line".into(), json!(trust.unwrap_or_else(|| "Trust not assessed".into())));
+        o.insert("role".into(), json!(res.role));
+        o.insert("permalink".into(), json!(c.permalink(&format!("researchers/{}/", res.id))));
+        o.insert("topics".into(), json!(self.d.researcher_topics[r as usize].iter().map(|t| {
+            let info = &self.d.topics[t.topic as usize];
+            json!({"label": info.label, "url": c.permalink(&format!("topics/{}/", info.id))})
+        }).collect::<Vec<_>>()));
+        o.insert("works".into(), json!(self.d.works_of[r as usize].iter().take(5).map(|&w| {
+            let work = &self.corpus.works[w as usize];
+            json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
+        }).collect::<Vec<_>>()));
+        o.insert("svg_html".into(), json!(super::svg::render(g, c, &super::svg::Style {
+            width: 640.0, height: 400.0, margin_x: 150.0, margin_y: 28.0, max_label: 22,
+            hidden_labels: false, dom_id: format!("embed-{}", res.id), title: format!("Research graph of {}", res.name),
+        })));
+        p
+    }
+
+    /// The machine-readable profile (docs/profile-json.md).
+    pub fn profile_json(&self, r: u32) -> Vec<u8> {
+        let c = self.config;
+        let res = &self.corpus.researchers[r as usize];
+        let v = json!({
+            "version": PROFILE_JSON_VERSION,
+            "id": res.id,
+            "name": res.name,
+            "aliases": res.aliases,
+            "headline": res.headline,
+            "role": res.role,
+            "orcid": res.orcid,
+            "url": c.permalink(&format!("researchers/{}/", res.id)),
+            "links": res.links.iter().map(|l| json!({"label": l.label, "url": l.url})).collect::<Vec<_>>(),
+            "affiliations": res.affiliations.iter().map(|&i| {
+                let inst = &self.corpus.institutions[i as usize];
+                json!({"id": inst.id, "name": inst.name, "url": c.permalink(&format!("institutions/{}/", inst.id))})
+            }).collect::<Vec<_>>(),
+            "open_to_collaborate": res.open_to_collaborate,
+            "trust": res.trust.as_ref().map(|t| json!({
+                "score": t.score, "band": t.score.map(|s| c.trust_band(s)), "verification": t.verification, "claimed": t.claimed,
+            })),
+            "counts": self.counts(r),
+            "actions": {
+                "follow_url": c.action_url(&c.follow_url, &res.id),
+                "claim_url": if res.trust.as_ref().and_then(|t| t.claimed) == Some(true) { None } else { c.action_url(&c.claim_url, &res.id) },
+                "contact_url": c.action_url(&c.contact_url, &res.id),
+            },
+            "topics": self.d.researcher_topics[r as usize].iter().map(|t| {
+                let info = &self.d.topics[t.topic as usize];
+                json!({"id": info.id, "label": info.label, "url": c.permalink(&format!("topics/{}/", info.id)), "works": t.works, "declared": t.declared, "extracted": !info.declared})
+            }).collect::<Vec<_>>(),
+            "collaborators": self.d.collaborators[r as usize].iter().take(MAX_JSON_COLLABORATORS).map(|co| json!({
+                "name": co.name,
+                "id": co.researcher().map(|o| &self.corpus.researchers[o as usize].id),
+                "orcid": co.orcid,
+                "url": co.researcher().map(|o| c.permalink(&format!("researchers/{}/", self.corpus.researchers[o as usize].id))),
+                "shared_works": co.shared,
+                "latest_year": co.latest_year,
+                "close": co.shared >= c.close_min_shared,
+            })).collect::<Vec<_>>(),
+            "collaborators_total": self.d.collaborators[r as usize].len(),
+            "works": self.d.works_of[r as usize].iter().map(|&w| {
+                let work = &self.corpus.works[w as usize];
+                json!({
+                    "id": work.id, "title": work.title, "type": work.kind.key(), "year": work.year, "venue": work.venue,
+                    "doi": work.doi, "url": c.permalink(&format!("works/{}/", work.id)), "link": work.url,
+                    "abstract": work.abstract_md,
+                })
+            }).collect::<Vec<_>>(),
+            "graph": {
+                "json_url": c.permalink(&format!("researchers/{}/graph.json", res.id)),
+                "explorer_url": c.permalink(&format!("researchers/{}/graph/", res.id)),
+                "embed_url": c.permalink(&format!("researchers/{}/embed/", res.id)),
+            },
+        });
+        let mut out = serde_json::to_vec_pretty(&v).expect("profile serialises");
+        out.push(b'\n');
+        out
+    }
+
+    /// A group page or its embed: members and their combined graph.
+    pub fn group(&self, group: &crate::config::Group, members: &[u32], g: &Graph, embed: bool) -> Value {
+        let c = self.config;
+        let st = if embed {
+            super::svg::Style { width: 640.0, height: 420.0, margin_x: 150.0, margin_y: 28.0, max_label: 22, hidden_labels: false, dom_id: format!("group-embed-{}", group.id), title: format!("Research graph of {}", group.name) }
+        } else {
+            super::svg::Style { width: 1100.0, height: 760.0, margin_x: 210.0, margin_y: 40.0, max_label: 32, hidden_labels: false, dom_id: format!("group-{}", group.id), title: format!("Research graph of {}", group.name) }
+        };
+        let embed_link = c.permalink(&format!("groups/{}/embed/", group.id));
+        json!({
+            "id": group.id,
+            "name": group.name,
+            "description": group.description,
+            "members": members.iter().map(|&m| {
+                let mut v = self.researcher_item(m);
+                if embed {
+                    v["url"] = json!(c.permalink(&format!("researchers/{}/", self.corpus.researchers[m as usize].id)));
+                }
+                v
+            }).collect::<Vec<_>>(),
+            "svg_html": super::svg::render(g, c, &st),
+            "totals": g.totals,
+            "lists": node_lists(c, g),
+            "url": c.link(&format!("groups/{}/", group.id)),
+            "permalink": c.permalink(&format!("groups/{}/", group.id)),
+            "json_url": c.link(&format!("groups/{}/graph.json", group.id)),
+            "embed_url": c.link(&format!("groups/{}/embed/", group.id)),
+            "embed_snippet": embed_snippet(&embed_link, &group.name, 520),
         })
     }
 

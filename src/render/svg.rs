@@ -1,0 +1,220 @@
+//! Draws a laid-out graph slice as inline SVG: shapes and colours by kind
+//! (set in the stylesheet), sizes by weight, edge widths by weight, every
+//! node a link, and labels placed greedily so that none overlap. All text
+//! is escaped here; the result is safe to print unescaped.
+
+use super::theme::escape_html;
+use crate::config::Config;
+use crate::derive::graph::Graph;
+use std::fmt::Write;
+
+pub struct Style {
+    /// The viewBox is `-w/2 -h/2 w h`.
+    pub width: f64,
+    pub height: f64,
+    /// Room kept at the sides for labels.
+    pub margin_x: f64,
+    pub margin_y: f64,
+    pub max_label: usize,
+    /// Labels that do not fit are kept, hidden, for zooming in.
+    pub hidden_labels: bool,
+    /// A DOM id for the `<svg>`.
+    pub dom_id: String,
+    pub title: String,
+}
+
+const FONT: f64 = 11.0;
+const CHAR_W: f64 = 6.1;
+
+struct Box {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+impl Box {
+    fn overlaps(&self, o: &Box) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
+
+fn size(kind: &str, weight: u32, center_count: usize) -> f64 {
+    let w = f64::from(weight).sqrt();
+    match kind {
+        "researcher" if center_count > 1 => 12.0,
+        "researcher" => 17.0,
+        "coauthor" => 5.0 + (2.2 * w).min(9.0),
+        "topic" => 5.0 + (2.0 * w).min(8.0),
+        "institution" => 8.0,
+        _ => 4.0 + (1.5 * w).min(6.0),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t = t.trim_end().to_string();
+        t.push('…');
+        t
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "researcher" => "Researcher",
+        "coauthor" => "Co-author",
+        "topic" => "Topic",
+        "institution" => "Institution",
+        _ => "Work",
+    }
+}
+
+/// Graph node URLs are permalinks; pages link by the base path.
+pub fn local_url(c: &Config, url: &str) -> String {
+    match url.strip_prefix(c.base_url.as_str()) {
+        Some(rest) => c.link(rest),
+        None => url.to_string(),
+    }
+}
+
+pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
+    let sx = st.width / 2.0 - st.margin_x;
+    let sy = st.height / 2.0 - st.margin_y;
+    let centers = g.nodes.iter().filter(|n| n.kind == "researcher").count();
+    let pos: Vec<(f64, f64)> = g.nodes.iter().map(|n| (n.x * sx, n.y * sy)).collect();
+    let index: std::collections::HashMap<&str, usize> = g.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+
+    let mut s = String::with_capacity(4096 + g.nodes.len() * 400);
+    let _ = write!(
+        s,
+        "<svg class=\"graph-svg\" id=\"{}\" viewBox=\"{} {} {} {}\" role=\"img\" aria-labelledby=\"{}-t\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{}-t\">{}</title>",
+        escape_html(&st.dom_id),
+        -st.width / 2.0,
+        -st.height / 2.0,
+        st.width,
+        st.height,
+        escape_html(&st.dom_id),
+        escape_html(&st.dom_id),
+        escape_html(&st.title)
+    );
+    s.push_str("<g class=\"edges\">");
+    for e in &g.edges {
+        let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str())) else { continue };
+        let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
+        let _ = write!(
+            s,
+            "<line class=\"ge e-{}\" data-s=\"{}\" data-t=\"{}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke-width=\"{:.2}\"/>",
+            e.kind, a, b, pos[a].0, pos[a].1, pos[b].0, pos[b].1, w
+        );
+    }
+    s.push_str("</g><g class=\"nodes\">");
+
+    // Labels by priority: centre, inner ring, co-authors, works; heavier first.
+    let rank = |k: &str| match k {
+        "researcher" => 0,
+        "topic" | "institution" => 1,
+        "coauthor" => 2,
+        _ => 3,
+    };
+    let mut order: Vec<usize> = (0..g.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (na, nb) = (&g.nodes[a], &g.nodes[b]);
+        rank(na.kind).cmp(&rank(nb.kind)).then(nb.weight.cmp(&na.weight)).then(nb.year.cmp(&na.year)).then(a.cmp(&b))
+    });
+    let bounds = Box { x0: -st.width / 2.0, y0: -st.height / 2.0, x1: st.width / 2.0, y1: st.height / 2.0 };
+    let mut placed: Vec<Box> = Vec::new();
+    let mut label: Vec<Option<(f64, f64, &'static str, bool)>> = vec![None; g.nodes.len()];
+    for &i in &order {
+        let n = &g.nodes[i];
+        let r = size(n.kind, n.weight, centers);
+        let (x, y) = pos[i];
+        let text = truncate(&n.label, st.max_label);
+        let w = text.chars().count() as f64 * CHAR_W;
+        let angle = y.atan2(x);
+        let (tx, ty, anchor) = if n.kind == "researcher" && centers == 1 {
+            (x, y + r + FONT + 3.0, "middle")
+        } else if angle.cos().abs() < 0.3 {
+            if y < 0.0 { (x, y - r - 4.0, "middle") } else { (x, y + r + FONT + 1.0, "middle") }
+        } else if x >= 0.0 {
+            (x + r + 4.0, y + FONT / 2.0 - 1.0, "start")
+        } else {
+            (x - r - 4.0, y + FONT / 2.0 - 1.0, "end")
+        };
+        let x0 = match anchor {
+            "start" => tx,
+            "end" => tx - w,
+            _ => tx - w / 2.0,
+        };
+        let b = Box { x0, y0: ty - FONT, x1: x0 + w, y1: ty + 2.0 };
+        let inside = b.x0 >= bounds.x0 && b.x1 <= bounds.x1 && b.y0 >= bounds.y0 && b.y1 <= bounds.y1;
+        let free = inside && !placed.iter().any(|p| p.overlaps(&b));
+        if free {
+            placed.push(b);
+        }
+        if free || st.hidden_labels {
+            label[i] = Some((tx, ty, anchor, free));
+        }
+    }
+
+    for (i, n) in g.nodes.iter().enumerate() {
+        let r = size(n.kind, n.weight, centers);
+        let (x, y) = pos[i];
+        let ext = n.kind == "coauthor" && n.url.is_none();
+        let year = n.year.map(|y| format!(" ({})", y)).unwrap_or_default();
+        let full = format!("{}: {}{}", kind_label(n.kind), n.label, year);
+        let attrs = format!(
+            "class=\"gn k-{}{}\" data-i=\"{}\" data-kind=\"{}\"{} aria-label=\"{}\"",
+            n.kind,
+            if ext { " ext" } else { "" },
+            i,
+            n.kind,
+            n.year.map(|y| format!(" data-year=\"{}\"", y)).unwrap_or_default(),
+            escape_html(&full)
+        );
+        match &n.url {
+            Some(u) => {
+                let _ = write!(s, "<a href=\"{}\" {}>", escape_html(&local_url(c, u)), attrs);
+            }
+            None => {
+                let _ = write!(s, "<g tabindex=\"0\" {}>", attrs);
+            }
+        }
+        let _ = write!(s, "<title>{}</title>", escape_html(&full));
+        match n.kind {
+            "work" => {
+                let _ = write!(s, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"2\"/>", x - r, y - r, 2.0 * r, 2.0 * r);
+            }
+            "topic" => {
+                let _ = write!(s, "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>", x, y - r * 1.2, x + r * 1.2, y, x, y + r * 1.2, x - r * 1.2, y);
+            }
+            "institution" => {
+                let h = r * 0.87;
+                let _ = write!(
+                    s,
+                    "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
+                    x - r, y, x - r / 2.0, y - h, x + r / 2.0, y - h, x + r, y, x + r / 2.0, y + h, x - r / 2.0, y + h
+                );
+            }
+            _ => {
+                let _ = write!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\"/>", x, y, r);
+            }
+        }
+        if let Some((tx, ty, anchor, shown)) = label[i] {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" class=\"lbl{}\">{}</text>",
+                tx,
+                ty,
+                anchor,
+                if shown { "" } else { " minor" },
+                escape_html(&truncate(&n.label, st.max_label))
+            );
+        }
+        s.push_str(if n.url.is_some() { "</a>" } else { "</g>" });
+    }
+    s.push_str("</g></svg>");
+    s
+}
