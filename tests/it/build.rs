@@ -26,7 +26,7 @@ fn example_site_profiles_match_the_seeds() {
             assert!(page.contains(&needle), "{}: missing {:?} in\n{}", id, needle, page);
         }
         let g = graph(&site, id);
-        assert_eq!(g["version"], 1);
+        assert_eq!(g["version"], 2);
         assert_eq!(g["totals"]["works"], works);
     }
     // Newest first, then by title, as on the seed page.
