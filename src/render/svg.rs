@@ -125,7 +125,16 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         rank(na.kind).cmp(&rank(nb.kind)).then(nb.weight.cmp(&na.weight)).then(nb.year.cmp(&na.year)).then(a.cmp(&b))
     });
     let bounds = Box { x0: -st.width / 2.0, y0: -st.height / 2.0, x1: st.width / 2.0, y1: st.height / 2.0 };
-    let mut placed: Vec<Box> = Vec::new();
+    // Labels keep clear of every node's shape, not only of other labels.
+    let mut placed: Vec<Box> = g
+        .nodes
+        .iter()
+        .zip(&pos)
+        .map(|(n, &(x, y))| {
+            let r = size(n.kind, n.weight, centers) * 1.2;
+            Box { x0: x - r, y0: y - r, x1: x + r, y1: y + r }
+        })
+        .collect();
     let mut label: Vec<Option<(f64, f64, &'static str, bool)>> = vec![None; g.nodes.len()];
     for &i in &order {
         let n = &g.nodes[i];
@@ -150,7 +159,10 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         };
         let b = Box { x0, y0: ty - FONT, x1: x0 + w, y1: ty + 2.0 };
         let inside = b.x0 >= bounds.x0 && b.x1 <= bounds.x1 && b.y0 >= bounds.y0 && b.y1 <= bounds.y1;
-        let free = inside && !placed.iter().any(|p| p.overlaps(&b));
+        // The first boxes are the node shapes, in node order; a label may
+        // touch its own node. Centre labels are always shown.
+        let clear = placed.iter().enumerate().all(|(j, p)| j == i || !p.overlaps(&b));
+        let free = (n.kind == "researcher" && inside) || (inside && clear);
         if free {
             placed.push(b);
         }

@@ -39,6 +39,7 @@ pub const TEMPLATES: &[(&str, &str)] = embed!(
 
 const STYLE: &str = include_str!("../../themes/default/static/style.css");
 const SCRIPT: &str = include_str!("../../themes/default/static/graph.js");
+const FAVICON: &str = include_str!("../../themes/default/static/favicon.svg");
 
 pub struct Asset {
     pub rel: String,
@@ -110,6 +111,9 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     }
     let css_rel = format!("assets/style.{:016x}.css", xxh3_64(&css));
     assets.push(Asset { rel: css_rel.clone(), bytes: css });
+    if !assets.iter().any(|a| a.rel == "favicon.svg") {
+        assets.push(Asset { rel: "favicon.svg".into(), bytes: FAVICON.as_bytes().to_vec() });
+    }
     let js_rel = format!("assets/graph.{:016x}.js", xxh3_64(&js));
     assets.push(Asset { rel: js_rel.clone(), bytes: js });
     for a in &assets {

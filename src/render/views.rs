@@ -79,6 +79,7 @@ impl<'a> Views<'a> {
         let c = self.config;
         json!({
             "js_url": c.link(js_rel),
+            "favicon_url": c.link("favicon.svg"),
             "groups": c.groups.iter().map(|g| json!({"name": g.name, "url": c.link(&format!("groups/{}/", g.id))})).collect::<Vec<_>>(),
             "title": c.title,
             "description": c.description,
@@ -252,7 +253,7 @@ impl<'a> Views<'a> {
             "url": url,
             "permalink": permalink,
             "embed_url": c.link(&format!("researchers/{}/embed/", res.id)),
-            "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 460),
+            "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 720),
             "json_url": c.link(&format!("researchers/{}/profile.json", res.id)),
             "jsonld": json_for_html(&jsonld),
         })
@@ -305,12 +306,12 @@ impl<'a> Views<'a> {
             let info = &self.d.topics[t.topic as usize];
             json!({"label": info.label, "url": c.permalink(&format!("topics/{}/", info.id))})
         }).collect::<Vec<_>>()));
-        o.insert("works".into(), json!(self.d.works_of[r as usize].iter().take(5).map(|&w| {
+        o.insert("works".into(), json!(self.d.works_of[r as usize].iter().take(3).map(|&w| {
             let work = &self.corpus.works[w as usize];
             json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
         }).collect::<Vec<_>>()));
         o.insert("svg_html".into(), json!(super::svg::render(g, c, &super::svg::Style {
-            width: 640.0, height: 400.0, margin_x: 150.0, margin_y: 28.0, max_label: 22,
+            width: 640.0, height: 340.0, margin_x: 150.0, margin_y: 24.0, max_label: 22,
             hidden_labels: false, dom_id: format!("embed-{}", res.id), title: format!("Research graph of {}", res.name),
         })));
         p
@@ -381,7 +382,7 @@ impl<'a> Views<'a> {
     pub fn group(&self, group: &crate::config::Group, members: &[u32], g: &Graph, embed: bool) -> Value {
         let c = self.config;
         let st = if embed {
-            super::svg::Style { width: 640.0, height: 420.0, margin_x: 150.0, margin_y: 28.0, max_label: 22, hidden_labels: false, dom_id: format!("group-embed-{}", group.id), title: format!("Research graph of {}", group.name) }
+            super::svg::Style { width: 640.0, height: 380.0, margin_x: 150.0, margin_y: 24.0, max_label: 22, hidden_labels: false, dom_id: format!("group-embed-{}", group.id), title: format!("Research graph of {}", group.name) }
         } else {
             super::svg::Style { width: 1100.0, height: 760.0, margin_x: 210.0, margin_y: 40.0, max_label: 32, hidden_labels: false, dom_id: format!("group-{}", group.id), title: format!("Research graph of {}", group.name) }
         };
@@ -404,7 +405,7 @@ impl<'a> Views<'a> {
             "permalink": c.permalink(&format!("groups/{}/", group.id)),
             "json_url": c.link(&format!("groups/{}/graph.json", group.id)),
             "embed_url": c.link(&format!("groups/{}/embed/", group.id)),
-            "embed_snippet": embed_snippet(&embed_link, &group.name, 520),
+            "embed_snippet": embed_snippet(&embed_link, &group.name, 640),
         })
     }
 

@@ -166,7 +166,8 @@
     });
 
     // Explorer: zoom and pan by moving the viewBox.
-    var vb0 = svg.getAttribute("viewBox").split(" ").map(Number);
+    var box0 = svg.getAttribute("viewBox");
+    var vb0 = box0.split(" ").map(Number);
     var vb = vb0.slice();
     function setBox() {
       svg.setAttribute("viewBox", vb.map(function (v) { return v.toFixed(1); }).join(" "));
@@ -210,7 +211,7 @@
         var z = b.getAttribute("data-zoom");
         if (z === "in") zoom(1 / 1.4);
         else if (z === "out") zoom(1.4);
-        else { vb = vb0.slice(); setBox(); }
+        else { vb = vb0.slice(); svg.setAttribute("viewBox", box0); svg.classList.remove("zoomed"); }
       });
     });
     view.addEventListener("keydown", function (ev) {
