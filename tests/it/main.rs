@@ -5,6 +5,7 @@ mod support;
 
 mod build;
 mod errors;
+mod graph;
 mod output;
 mod security;
 mod themes;
