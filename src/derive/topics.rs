@@ -72,45 +72,90 @@ pub const STOP_WORDS: &[&str] = &[
     "lower", "larger", "smaller", "following", "certain", "likewise", "typically", "usually", "mostly",
 ];
 
-fn stop_words() -> &'static HashSet<&'static str> {
-    static S: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
-    S.get_or_init(|| STOP_WORDS.iter().copied().collect())
+/// The stop words as a set of word hashes (see [`word_hash`]).
+fn stop_words() -> &'static HashSet<u64, BuildId> {
+    static S: std::sync::OnceLock<HashSet<u64, BuildId>> = std::sync::OnceLock::new();
+    S.get_or_init(|| STOP_WORDS.iter().map(|w| word_hash(w)).collect())
 }
 
-/// A phrase found in a work: lower-case key, surface as written, and its
+/// Keys here are already 64-bit hashes: hashing them again with SipHash
+/// was a third of topic extraction.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type BuildId = std::hash::BuildHasherDefault<IdHasher>;
+
+/// A phrase found in a work: its hash, surface as written, word count and
 /// weighted count (title words count three times).
 struct Phrase<'a> {
-    key: String,
+    hash: u64,
     surface: Vec<&'a str>,
     words: usize,
     weight: f64,
 }
 
-/// Runs of content words, each word with its surface form.
-fn runs(text: &str) -> Vec<Vec<&str>> {
-    let stop = stop_words();
+impl Phrase<'_> {
+    /// Lower-case words joined by spaces.
+    fn key(&self) -> String {
+        self.surface.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Runs of content words, each word with its surface form and hash. One
+/// pass over the characters: whitespace ends a word, other punctuation
+/// ends the run too, and so does a stop word.
+fn runs(text: &str) -> Vec<Vec<(&str, u64)>> {
     let mut out = Vec::new();
-    let mut cur: Vec<&str> = Vec::new();
-    for segment in text.split(|c: char| !(c.is_alphanumeric() || c.is_whitespace() || c == '-' || c == '\'' || c == '’')) {
-        for raw in segment.split_whitespace() {
-            let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
-            let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w);
-            let lower = w.to_lowercase();
-            let keep = !w.is_empty()
-                && !stop.contains(lower.as_str())
-                && !w.chars().all(|c| c.is_numeric() || c == '-')
-                && (w.chars().count() >= 3 || is_acronym(w));
-            if keep {
-                cur.push(w);
-            } else if !cur.is_empty() {
+    let mut cur: Vec<(&str, u64)> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '.'))) {
+        if c.is_alphanumeric() || c == '-' || c == '\'' || c == '’' {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(s) = start.take() {
+            if !content_word(&text[s..i], &mut cur) && !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
         }
-        if !cur.is_empty() {
+        if !c.is_whitespace() && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
     }
     out
+}
+
+/// Pushes a content word onto the run; false for a stop word or noise.
+fn content_word<'a>(raw: &'a str, cur: &mut Vec<(&'a str, u64)>) -> bool {
+    let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
+    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w);
+    if w.is_empty() || w.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return false;
+    }
+    let long_enough = w.len() >= 3 && (w.is_ascii() || w.chars().count() >= 3);
+    if !long_enough && !is_acronym(w) {
+        return false;
+    }
+    let h = word_hash(w);
+    if stop_words().contains(&h) {
+        return false;
+    }
+    cur.push((w, h));
+    true
 }
 
 /// `fMRI`, `ViT`, `LLMs`, `MG-ViT`: a part with an upper-case letter
@@ -119,30 +164,54 @@ fn is_acronym(w: &str) -> bool {
     w.split('-').any(|part| part.chars().skip(1).any(|c| c.is_uppercase()))
 }
 
-fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
-    let mut map: HashMap<String, usize> = HashMap::new();
-    let mut out: Vec<Phrase<'a>> = Vec::new();
-    let parts = [(title, 3.0), (abstract_.unwrap_or(""), 1.0)];
-    for (text, weight) in parts {
+/// Hash of a word, case-folded, without allocating for ASCII words.
+fn word_hash(w: &str) -> u64 {
+    if w.is_ascii() && w.len() <= 64 {
+        let mut buf = [0u8; 64];
+        for (i, b) in w.bytes().enumerate() {
+            buf[i] = b.to_ascii_lowercase();
+        }
+        xxh3_64(&buf[..w.len()])
+    } else {
+        xxh3_64(w.to_lowercase().as_bytes())
+    }
+}
+
+/// Combines word hashes into a phrase hash; order matters.
+fn mix(a: u64, b: u64) -> u64 {
+    (a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+}
+
+/// Calls `f(hash, words, weight)` for every 1- to 3-word phrase of the
+/// title (weight 3) and the abstract (weight 1).
+fn each_phrase<'a>(title: &'a str, abstract_: Option<&'a str>, mut f: impl FnMut(u64, &[(&'a str, u64)], f64)) {
+    for (text, weight) in [(title, 3.0), (abstract_.unwrap_or(""), 1.0)] {
         for run in runs(text) {
             for start in 0..run.len() {
+                let mut h = 0;
                 for n in 1..=3.min(run.len() - start) {
+                    h = if n == 1 { run[start].1 } else { mix(h, run[start + n - 1].1) };
                     let words = &run[start..start + n];
-                    if n == 1 && words[0].chars().count() < 4 && !is_acronym(words[0]) {
+                    if n == 1 && words[0].0.len() < 4 && words[0].0.chars().count() < 4 && !is_acronym(words[0].0) {
                         continue;
                     }
-                    let key = words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ");
-                    match map.get(&key) {
-                        Some(&i) => out[i].weight += weight,
-                        None => {
-                            map.insert(key.clone(), out.len());
-                            out.push(Phrase { key, surface: words.to_vec(), words: n, weight });
-                        }
-                    }
+                    f(h, words, weight);
                 }
             }
         }
     }
+}
+
+fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
+    let mut map: HashMap<u64, usize, BuildId> = HashMap::default();
+    let mut out: Vec<Phrase<'a>> = Vec::new();
+    each_phrase(title, abstract_, |hash, words, weight| match map.get(&hash) {
+        Some(&i) => out[i].weight += weight,
+        None => {
+            map.insert(hash, out.len());
+            out.push(Phrase { hash, surface: words.iter().map(|w| w.0).collect(), words: words.len(), weight });
+        }
+    });
     out
 }
 
@@ -161,16 +230,24 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
     let n_docs = corpus.works.len() as f64;
     // Pass one: document frequencies. Summing is order-independent, so the
     // result does not depend on how rayon splits the work.
-    let df: HashMap<u64, u32> = corpus
+    let df: HashMap<u64, u32, BuildId> = corpus
         .works
         .par_iter()
-        .fold(HashMap::new, |mut df: HashMap<u64, u32>, w| {
-            for p in phrases(&w.title, w.abstract_md.as_deref()) {
-                *df.entry(xxh3_64(p.key.as_bytes())).or_default() += 1;
-            }
-            df
-        })
-        .reduce(HashMap::new, |mut a, b| {
+        .fold(
+            || (HashMap::default(), Vec::new()),
+            |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
+                seen.clear();
+                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _| seen.push(h));
+                seen.sort_unstable();
+                seen.dedup();
+                for &h in &seen {
+                    *df.entry(h).or_default() += 1;
+                }
+                (df, seen)
+            },
+        )
+        .map(|(df, _)| df)
+        .reduce(HashMap::default, |mut a, b| {
             let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
             for (k, v) in small {
                 *big.entry(k).or_default() += v;
@@ -183,9 +260,9 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
             let work = &corpus.works[w as usize];
             let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
                 .into_iter()
-                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(p.surface[0]) || !looks_modifier(&p.key)))
+                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(p.surface[0]) || !looks_modifier(&p.surface[0].to_lowercase())))
                 .map(|p| {
-                    let d = f64::from(*df.get(&xxh3_64(p.key.as_bytes())).unwrap_or(&1));
+                    let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
                     let length = match p.words {
                         1 if is_acronym(p.surface[0]) => 1.0,
                         1 => 0.6,
@@ -196,19 +273,20 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
                     (d >= 2.0 || p.weight >= 5.0, score, p)
                 })
                 .collect();
-            // Eligible phrases first, best first; ties by key, for determinism.
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then_with(|| a.2.key.cmp(&b.2.key)));
+            // Eligible phrases first, best first; ties by hash, for determinism.
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.hash.cmp(&b.2.hash)));
             let any_eligible = scored.first().is_some_and(|s| s.0);
             let mut chosen: Vec<(f64, Extracted)> = Vec::new();
             for (eligible, score, p) in scored {
                 if any_eligible && !eligible {
                     break;
                 }
-                if chosen.iter().any(|(_, c)| contains_words(&c.key, &p.key)) {
+                let key = p.key();
+                if chosen.iter().any(|(_, c)| contains_words(&c.key, &key)) {
                     continue;
                 }
-                let upgrade = chosen.iter().position(|(s, c)| contains_words(&p.key, &c.key) && score >= 0.6 * s);
-                let e = Extracted { label: label_of(&p.surface), key: p.key };
+                let upgrade = chosen.iter().position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
+                let e = Extracted { label: label_of(&p.surface), key };
                 match upgrade {
                     Some(i) => {
                         chosen[i] = (score, e);
@@ -264,7 +342,7 @@ mod tests {
 
     #[test]
     fn runs_split_at_stop_words_and_punctuation() {
-        let r = runs("We propose a Vision Transformer, for fMRI data.");
+        let r: Vec<Vec<&str>> = runs("We propose a Vision Transformer, for fMRI data.").into_iter().map(|r| r.into_iter().map(|w| w.0).collect()).collect();
         assert_eq!(r, vec![vec!["Vision", "Transformer"], vec!["fMRI", "data"]]);
     }
 
