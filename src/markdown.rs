@@ -50,7 +50,9 @@ pub fn render(md: &str) -> SafeHtml {
     });
     let mut raw = String::with_capacity(md.len() + md.len() / 4);
     html::push_html(&mut raw, events.into_iter());
-    if plain {
+    if plain && !raw.contains("<a href=") {
+        SafeHtml(raw)
+    } else if plain {
         SafeHtml(raw.replace("<a href=", "<a rel=\"noopener noreferrer nofollow\" href="))
     } else {
         SafeHtml(sanitiser().clean(&raw).to_string())

@@ -71,10 +71,13 @@ impl<'a> Renderer<'a> {
     }
 
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Vec<u8>, Error> {
-        let mut ctx = Context::new();
-        ctx.insert("site", &self.site);
-        ctx.insert("page", &page);
-        ctx.insert("path", path);
+        // from_value moves the view in; Context::insert would serialise the
+        // whole tree again, which was a tenth of a large build.
+        let mut top = serde_json::Map::with_capacity(3);
+        top.insert("site".into(), self.site.clone());
+        top.insert("page".into(), page);
+        top.insert("path".into(), Value::String(path.to_string()));
+        let ctx = Context::from_value(Value::Object(top)).map_err(|e| Error::Template { name: template.to_string(), message: theme::tera_message(&e) })?;
         self.theme
             .tera
             .render(template, &ctx)

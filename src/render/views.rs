@@ -373,7 +373,7 @@ impl<'a> Views<'a> {
                 "embed_url": c.permalink(&format!("researchers/{}/embed/", res.id)),
             },
         });
-        let mut out = serde_json::to_vec_pretty(&v).expect("profile serialises");
+        let mut out = serde_json::to_vec(&v).expect("profile serialises");
         out.push(b'\n');
         out
     }
