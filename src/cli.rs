@@ -26,6 +26,9 @@ pub enum Command {
         /// Print only errors
         #[arg(long, short)]
         quiet: bool,
+        /// Also write the build report (stage times, files) as JSON to this file
+        #[arg(long, value_name = "FILE")]
+        report_json: Option<PathBuf>,
     },
     /// Validate the site data and theme; write nothing
     Check {

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
+    let mut report_json = None;
     let (result, quiet, verb) = match cli.command {
-        cli::Command::Build { root, output, base_url, quiet } => {
+        cli::Command::Build { root, output, base_url, quiet, report_json: rj } => {
+            report_json = rj;
             (scholarsite::build(&Options { root, output, base_url }), quiet, "built")
         }
         cli::Command::Check { root, base_url, quiet } => {
@@ -23,6 +25,12 @@ fn main() -> ExitCode {
             print_diagnostics(&mut err, &report.warnings, quiet, verb == "checked");
             if !quiet {
                 let _ = writeln!(std::io::stdout(), "{}", summary(&report, verb));
+            }
+            if let Some(path) = report_json {
+                if let Err(e) = std::fs::write(&path, report_as_json(&report)) {
+                    let _ = writeln!(err, "error: cannot write {}: {}", path.display(), e);
+                    return ExitCode::from(1);
+                }
             }
             ExitCode::SUCCESS
         }
@@ -57,6 +65,15 @@ fn print_diagnostics(w: &mut impl Write, diags: &[Diagnostic], quiet: bool, all_
     if !quiet && !all_warnings && warnings > MAX_PRINTED_WARNINGS {
         let _ = writeln!(w, "... and {} more warnings; `scholarsite check` lists them all", warnings - MAX_PRINTED_WARNINGS);
     }
+}
+
+/// The report for benchmarks and CI: counts, files and stage times.
+fn report_as_json(r: &Report) -> String {
+    let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64())).collect();
+    format!(
+        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"warnings\":{},\"stages\":[{}]}}\n",
+        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.removed, r.warnings.len(), stages.join(",")
+    )
 }
 
 fn summary(r: &Report, verb: &str) -> String {
