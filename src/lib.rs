@@ -78,6 +78,9 @@ pub struct Report {
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
     pub output: PathBuf,
+    /// The inputs were those of the last build and its output was intact,
+    /// so nothing was loaded or rendered.
+    pub inputs_unchanged: bool,
 }
 
 /// The loaded and computed site: stages 1–4.
@@ -90,16 +93,24 @@ pub struct Site {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Stages 1–4: everything `check` validates.
-pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
-    let config = Config::load(&opts.root, opts.base_url.as_deref()).map_err(|ds| {
+fn load_config(opts: &Options) -> Result<Config, Error> {
+    Config::load(&opts.root, opts.base_url.as_deref()).map_err(|ds| {
         let mut d = Diagnostics::new();
         d.extend(ds);
         Error::Invalid(d)
-    })?;
-    let mut diags = Diagnostics::new();
+    })
+}
+
+/// Stages 1–4: everything `check` validates.
+pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
+    let config = load_config(opts)?;
     let (sources, d) = timings.time("discover", || source::discover(&opts.root));
-    diags.extend(d);
+    load_sources(config, sources, d, timings)
+}
+
+/// Stages 2–4, from discovered sources.
+fn load_sources(config: Config, sources: source::SourceSet, discovered: Diagnostics, timings: &mut Timings) -> Result<Site, Error> {
+    let mut diags = discovered;
     let (raw, d) = timings.time("parse", || load::parse(&sources));
     diags.extend(d);
     let (corpus, d) = timings.time("validate", || model::validate(raw));
@@ -163,12 +174,47 @@ fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
     }
 }
 
+/// A hash of everything a build's output depends on: this program, the
+/// configuration (with any --base-url), the theme, and every content file.
+/// None when the program cannot read itself; then nothing is skipped.
+fn inputs_fingerprint(opts: &Options, theme: &render::theme::Theme, sources: &source::SourceSet) -> Option<u128> {
+    use rayon::prelude::*;
+    use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+    let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
+    let site_toml = std::fs::read(opts.root.join(config::CONFIG_FILE)).ok()?;
+    let files: Vec<Option<u128>> = sources.files.par_iter().map(|f| std::fs::read(&f.path).ok().map(|b| xxh3_128(&b))).collect();
+    let mut h = Xxh3::new();
+    h.update(&xxh3_128(&exe).to_le_bytes());
+    h.update(&xxh3_128(&site_toml).to_le_bytes());
+    h.update(opts.base_url.as_deref().unwrap_or("\0").as_bytes());
+    h.update(&theme.fingerprint.to_le_bytes());
+    for (f, fh) in sources.files.iter().zip(files) {
+        h.update(f.rel.as_bytes());
+        h.update(&[0]);
+        h.update(&fh?.to_le_bytes());
+    }
+    Some(h.digest128())
+}
+
 pub fn build(opts: &Options) -> Result<Report, Error> {
     let mut timings = Timings::default();
-    let site = load(opts, &mut timings)?;
-    let theme = render::theme::load(&site.config).map_err(theme_error)?;
+    let config = load_config(opts)?;
+    let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
+    let theme = render::theme::load(&config).map_err(theme_error)?;
     let out_dir = opts.output.clone().unwrap_or_else(|| opts.root.join("output"));
-    let out = output::Output::prepare(&opts.root, &out_dir)?;
+    let mut out = output::Output::prepare(&opts.root, &out_dir)?;
+    // Unchanged inputs and an intact output: nothing to do.
+    let inputs = if discovered.has_errors() { None } else { timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources)) };
+    if let Some(fp) = inputs {
+        if timings.time("verify", || out.fresh(fp)) {
+            let files = out.previous_files();
+            let dir = out.dir().to_path_buf();
+            out.abort();
+            return Ok(Report { files, unchanged: files, timings, output: dir, inputs_unchanged: true, ..Report::default() });
+        }
+        out.set_inputs(fp);
+    }
+    let site = load_sources(config, sources, discovered, &mut timings)?;
     let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups);
     let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
     let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {

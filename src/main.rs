@@ -71,18 +71,19 @@ fn print_diagnostics(w: &mut impl Write, diags: &[Diagnostic], quiet: bool, all_
 fn report_as_json(r: &Report) -> String {
     let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64())).collect();
     format!(
-        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"warnings\":{},\"stages\":[{}]}}\n",
-        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.removed, r.warnings.len(), stages.join(",")
+        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
+        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
     )
 }
 
 fn summary(r: &Report, verb: &str) -> String {
     let total: f64 = r.timings.0.iter().map(|(_, d)| d.as_secs_f64()).sum();
     let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{} {:.0} ms", s, d.as_secs_f64() * 1000.0)).collect();
-    let mut s = format!(
-        "{} {} researchers, {} works, {} topics, {} institutions",
-        verb, r.researchers, r.works, r.topics, r.institutions
-    );
+    let mut s = if r.inputs_unchanged {
+        "inputs unchanged since the last build; the output is intact (`scholarsite check` lists any warnings)".to_string()
+    } else {
+        format!("{} {} researchers, {} works, {} topics, {} institutions", verb, r.researchers, r.works, r.topics, r.institutions)
+    };
     if verb == "built" {
         s.push_str(&format!(
             "\n{} files in {}: {} written, {} unchanged, {} removed",

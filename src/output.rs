@@ -20,6 +20,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 pub const MANIFEST: &str = ".scholarsite-manifest";
 const MANIFEST_HEADER: &str = "# scholarsite output manifest v1: size, xxh3-128, path";
+const INPUTS_PREFIX: &str = "# inputs ";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -50,6 +51,10 @@ pub struct Output {
     /// were changed by someone else.
     old_time: Option<SystemTime>,
     cold: bool,
+    /// Fingerprint of the inputs of the last build, from the manifest.
+    old_inputs: Option<u128>,
+    /// Fingerprint of this build's inputs, recorded on commit.
+    inputs: Option<u128>,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -78,7 +83,7 @@ impl Output {
         let parent = dir.parent().ok_or_else(|| Error::UnsafeOutput { path: dir.clone(), why: "it has no parent folder".into() })?;
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let staging = parent.join(format!(".{}.scholarsite-staging", name));
-        let mut out = Output { dir: dir.clone(), staging, old: HashMap::new(), old_time: None, cold: true };
+        let mut out = Output { dir: dir.clone(), staging, old: HashMap::new(), old_time: None, cold: true, old_inputs: None, inputs: None };
         match fs::metadata(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&dir, e)),
@@ -90,6 +95,10 @@ impl Output {
                 match fs::read_to_string(&manifest) {
                     Ok(text) => {
                         out.old = parse_manifest(&text);
+                        out.old_inputs = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix(INPUTS_PREFIX))
+                            .and_then(|h| u128::from_str_radix(h.trim(), 16).ok());
                         out.old_time = fs::metadata(&manifest).and_then(|m| m.modified()).ok();
                         out.cold = false;
                     }
@@ -143,6 +152,29 @@ impl Output {
         }
     }
 
+    /// Records the fingerprint of this build's inputs in the manifest.
+    pub fn set_inputs(&mut self, inputs: u128) {
+        self.inputs = Some(inputs);
+    }
+
+    /// True when the last build had exactly these inputs and every file it
+    /// wrote is still there, untouched: then the output is already what
+    /// this build would write.
+    pub fn fresh(&self, inputs: u128) -> bool {
+        use rayon::prelude::*;
+        !self.cold
+            && self.old_inputs == Some(inputs)
+            && self.old.par_iter().all(|(rel, &(size, _))| match fs::metadata(self.dir.join(rel)) {
+                Ok(m) => m.len() == size && m.modified().ok().zip(self.old_time).is_some_and(|(t, old)| t <= old),
+                Err(_) => false,
+            })
+    }
+
+    /// How many files the last build wrote.
+    pub fn previous_files(&self) -> usize {
+        self.old.len()
+    }
+
     /// Deletes the staging folder: the output stays as it was.
     pub fn abort(self) {
         let _ = fs::remove_dir_all(&self.staging);
@@ -153,7 +185,7 @@ impl Output {
     pub fn commit(self, mut files: Vec<FileRecord>) -> Result<CommitReport, Error> {
         files.sort_by(|a, b| a.rel.cmp(&b.rel));
         let mut report = CommitReport::default();
-        let manifest = render_manifest(&files);
+        let manifest = render_manifest(&files, self.inputs);
         let current: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
         for f in &files {
             match f.status {
@@ -216,10 +248,13 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     fs::rename(&tmp, path).map_err(|e| io_err(path, e))
 }
 
-fn render_manifest(files: &[FileRecord]) -> String {
+fn render_manifest(files: &[FileRecord], inputs: Option<u128>) -> String {
     let mut s = String::with_capacity(files.len() * 80 + 64);
     s.push_str(MANIFEST_HEADER);
     s.push('\n');
+    if let Some(h) = inputs {
+        s.push_str(&format!("{}{:032x}\n", INPUTS_PREFIX, h));
+    }
     for f in files {
         s.push_str(&format!("{}\t{:032x}\t{}\n", f.size, f.hash, f.rel));
     }
@@ -286,7 +321,7 @@ mod tests {
     #[test]
     fn manifest_round_trip() {
         let files = vec![FileRecord { rel: "a/b.html".into(), size: 3, hash: 42, status: Status::Written }];
-        let m = parse_manifest(&render_manifest(&files));
+        let m = parse_manifest(&render_manifest(&files, Some(7)));
         assert_eq!(m.get("a/b.html"), Some(&(3, 42)));
     }
 }

@@ -55,6 +55,8 @@ pub struct Theme {
     pub css_rel: String,
     /// Output path of the graph script, hashed likewise.
     pub js_rel: String,
+    /// Hash of every template and static file, for the build fingerprint.
+    pub fingerprint: u128,
 }
 
 pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
@@ -121,6 +123,19 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
             return Err(vec![Diagnostic::error(format!("themes/{}/static/{}", config.theme.as_deref().unwrap_or(""), a.rel), "this static file name cannot be written")]);
         }
     }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (name, text) in &templates {
+        h.update(name.as_bytes());
+        h.update(&[0]);
+        h.update(text.as_bytes());
+        h.update(&[0]);
+    }
+    for a in &assets {
+        h.update(a.rel.as_bytes());
+        h.update(&[0]);
+        h.update(&a.bytes);
+    }
+    let fingerprint = h.digest128();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
@@ -132,7 +147,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         };
         return Err(vec![Diagnostic::error(shown, tera_message(&e)).help("fix the template syntax; see https://keats.github.io/tera/docs/")]);
     }
-    Ok(Theme { tera, assets, css_rel, js_rel })
+    Ok(Theme { tera, assets, css_rel, js_rel, fingerprint })
 }
 
 /// Escapes text for HTML content and quoted attributes. Unlike tera's

@@ -89,3 +89,29 @@ fn byte_identical_at_any_thread_count() {
         assert!(v == &b[k], "{} differs", k);
     }
 }
+
+/// Unchanged inputs skip the build, but only while the output is intact;
+/// any change of data, theme or options rebuilds.
+#[test]
+fn unchanged_inputs_skip_only_an_intact_output() {
+    let s = Site::example();
+    s.build().ok();
+    let run = s.build().ok();
+    assert!(run.stdout.contains("inputs unchanged"), "{}", run.stdout);
+    // A deleted page is noticed and written again.
+    std::fs::remove_file(s.path("output/researchers/dajiang-zhu/embed/index.html")).unwrap();
+    let run = s.build().ok();
+    assert!(!run.stdout.contains("inputs unchanged") && run.stdout.contains(" 1 written,"), "{}", run.stdout);
+    assert!(s.exists("researchers/dajiang-zhu/embed/index.html"));
+    // Another base URL is another site.
+    let run = s.run(&["build", "--base-url", "/lab/"]).ok();
+    assert!(!run.stdout.contains("inputs unchanged"), "{}", run.stdout);
+    assert!(s.out("index.html").contains("href=\"/lab/researchers/"));
+    // A theme file counts as input.
+    s.file("site.toml", "title = \"scholarsite example\"\ntheme = \"t\"\n").file("themes/t/templates/404.html", "{% extends \"base.html\" %}{% block content %}gone{% endblock content %}");
+    s.build().ok();
+    s.file("themes/t/templates/404.html", "{% extends \"base.html\" %}{% block content %}moved{% endblock content %}");
+    let run = s.build().ok();
+    assert!(run.stdout.contains(" 1 written,"), "{}", run.stdout);
+    assert!(s.out("404.html").contains("moved"));
+}
