@@ -35,6 +35,7 @@ pub const TEMPLATES: &[(&str, &str)] = embed!(
     "embed.html",
     "group.html",
     "group_embed.html",
+    "embed_base.html",
 );
 
 const STYLE: &str = include_str!("../../themes/default/static/style.css");
