@@ -196,7 +196,7 @@ pub fn unknown_field_help(message: &str) -> Option<String> {
         .iter()
         .map(|cand| (edit_distance(field, cand), *cand))
         .min()
-        .filter(|(d, cand)| *d <= 2.max(cand.len() / 3));
+        .filter(|(d, cand)| *d <= 2.max(cand.len() / 3) && *d < field.chars().count());
     Some(match best {
         Some((_, cand)) => format!("did you mean `{}`?", cand),
         None => format!("known fields are: {}", expected.join(", ")),
@@ -240,5 +240,7 @@ mod tests {
         let m = "unknown field `zzzzzz`, expected `id` or `name`";
         assert_eq!(unknown_field_help(m).unwrap(), "known fields are: id, name");
         assert!(unknown_field_help("missing field `name`").is_none());
+        let m = "unknown field `a`, expected `id` or `name`";
+        assert_eq!(unknown_field_help(m).unwrap(), "known fields are: id, name");
     }
 }

@@ -271,6 +271,11 @@ fn parse_json_line<T: Record>(f: &SourceFile, index: u32, line: u32, text: &str)
     if text.len() > MAX_LINE_BYTES {
         return Err(Diagnostic::error(&f.rel, format!("the record is {} bytes; the limit is {}", text.len(), MAX_LINE_BYTES)).line(line));
     }
+    if !text.trim_start().starts_with('{') {
+        return Err(Diagnostic::error(&f.rel, "the line is not a JSON object")
+            .line(line)
+            .help(format!("write each {} as one object, {{\"id\": \"…\", …}}, on its own line", f.kind.noun())));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let located = |path: String, inner: serde_json::Error| {
         let msg = strip_position(&inner.to_string());

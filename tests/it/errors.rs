@@ -31,6 +31,14 @@ fn malformed_json_line() {
 }
 
 #[test]
+fn json_line_that_is_not_an_object() {
+    let s = site();
+    s.file("content/works/w.jsonl", &format!("{}{}\n\"just a string\"\n", "[".repeat(5000), "]".repeat(5000)));
+    let run = s.build().fails_with(&["content/works/w.jsonl:1: error: the line is not a JSON object", "content/works/w.jsonl:2: error: the line is not a JSON object"]);
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
 fn wrong_type() {
     let s = site();
     s.work("w", "title = \"x\"\nyear = \"nineteen\"");
