@@ -164,10 +164,7 @@ fn base_url_sub_path() {
 fn graph_respects_node_budget() {
     let site = Site::new();
     site.file("site.toml", "title = \"Lab\"\n[graph]\nnode_budget = 40\n").researcher("ada", "name = \"Ada\"");
-    let lines: Vec<String> = (0..2000)
-        .map(|i| format!("{{\"id\":\"w{}\",\"title\":\"Work {}\",\"year\":{},\"authors\":[{{\"id\":\"ada\"}},\"Co Author {}\"],\"topics\":[\"t{}\"]}}", i, i, 1900 + i % 120, i % 50, i % 9))
-        .collect();
-    site.file("content/works/all.jsonl", &lines.join("\n"));
+    site.prolific("ada", 2000, 50, 9);
     site.build().ok();
     let g = graph(&site, "ada");
     let nodes = g["nodes"].as_array().unwrap();

@@ -41,10 +41,7 @@ fn graph_json_positions() {
     let s = Site::new();
     s.researcher("ada", "name = \"Ada\"\naffiliation = \"inst\"")
         .file("content/institutions/inst.md", "+++\nname = \"Institute\"\n+++\n");
-    let lines: Vec<String> = (0..2000)
-        .map(|i| format!("{{\"id\":\"w{}\",\"title\":\"Work {}\",\"year\":{},\"authors\":[{{\"id\":\"ada\"}},\"Co Author {}\"],\"topics\":[\"t{}\"]}}", i, i, 1950 + i % 70, i % 40, i % 11))
-        .collect();
-    s.file("content/works/all.jsonl", &lines.join("\n"));
+    s.prolific("ada", 2000, 40, 11);
     s.build().ok();
     let g = json(&s, "researchers/ada/graph.json");
     assert_eq!(g["version"], 2);

@@ -81,6 +81,15 @@ impl Site {
         self.file(&format!("content/works/{}.md", id), &format!("+++\n{}\n+++\n", front))
     }
 
+    /// `n` works by researcher `id`, each with one of `coauthors` outside
+    /// co-authors and one of `topics` topics, in content/works/all.jsonl.
+    pub fn prolific(&self, id: &str, n: usize, coauthors: usize, topics: usize) -> &Site {
+        let lines: Vec<String> = (0..n)
+            .map(|i| format!("{{\"id\":\"w{}\",\"title\":\"Work {}\",\"year\":{},\"authors\":[{{\"id\":\"{}\"}},\"Co Author {}\"],\"topics\":[\"t{}\"]}}", i, i, 1950 + i % 70, id, i % coauthors, i % topics))
+            .collect();
+        self.file("content/works/all.jsonl", &lines.join("\n"))
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
     }
