@@ -201,7 +201,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     let config = load_config(opts)?;
     let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
     let theme = render::theme::load(&config).map_err(theme_error)?;
-    let out_dir = opts.output.clone().unwrap_or_else(|| opts.root.join("output"));
+    let out_dir = opts.output.clone().unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
     // Unchanged inputs and an intact output: nothing to do.
     let inputs = if discovered.has_errors() { None } else { timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources)) };
@@ -235,7 +235,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     Ok(report)
 }
 
-/// For tests and tools: the default output folder of a site.
+/// The default output folder of a site.
 pub fn default_output(root: &Path) -> PathBuf {
     root.join("output")
 }

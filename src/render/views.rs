@@ -57,6 +57,15 @@ pub struct Views<'a> {
     pub config: &'a Config,
 }
 
+/// "Trust 21 - Emerging", when there is a score.
+fn score_label(c: &Config, t: &crate::model::Trust) -> Option<String> {
+    t.score.map(|s| format!("Trust {} - {}", s, c.trust_band(s)))
+}
+
+fn claim_label(t: &crate::model::Trust) -> Option<&'static str> {
+    t.claimed.map(|cl| if cl { "Claimed profile" } else { "Unclaimed author" })
+}
+
 fn orcid_url(o: &Option<String>) -> Value {
     o.as_ref().map_or(Value::Null, |o| Value::String(format!("https://orcid.org/{}", o)))
 }
@@ -139,6 +148,18 @@ impl<'a> Views<'a> {
         })
     }
 
+    /// Action links from the URL templates; no claim link once claimed.
+    fn actions(&self, r: u32) -> Value {
+        let c = self.config;
+        let res = &self.corpus.researchers[r as usize];
+        let claimed = res.trust.as_ref().and_then(|t| t.claimed) == Some(true);
+        json!({
+            "follow_url": c.action_url(&c.follow_url, &res.id),
+            "claim_url": if claimed { None } else { c.action_url(&c.claim_url, &res.id) },
+            "contact_url": c.action_url(&c.contact_url, &res.id),
+        })
+    }
+
     /// A researcher as listed in the directory, on topic and institution pages.
     pub fn researcher_item(&self, r: u32) -> Value {
         let res = &self.corpus.researchers[r as usize];
@@ -162,10 +183,10 @@ impl<'a> Views<'a> {
                 "assessed": true,
                 "score": t.score,
                 "band": t.score.map(|s| c.trust_band(s)),
-                "score_label": t.score.map(|s| format!("Trust {} - {}", s, c.trust_band(s))),
+                "score_label": score_label(c, t),
                 "verification": t.verification,
                 "claimed": t.claimed,
-                "claim_label": t.claimed.map(|cl| if cl { "Claimed profile" } else { "Unclaimed author" }),
+                "claim_label": claim_label(t),
             }),
         };
         let topics: Vec<Value> = self.d.researcher_topics[r as usize]
@@ -191,13 +212,7 @@ impl<'a> Views<'a> {
             })
             .collect();
         let works: Vec<Value> = self.d.works_of[r as usize].iter().map(|&w| self.work_item(w, true)).collect();
-        let pick = |kind: &str| -> Vec<Value> {
-            g.nodes
-                .iter()
-                .filter(|n| n.kind == kind)
-                .map(|n| json!({"label": n.label, "url": n.url.as_ref().map(|_| local(c, n.url.as_deref())), "weight": n.weight, "year": n.year}))
-                .collect()
-        };
+        let lists = node_lists(c, g);
         let url = self.researcher_url(r);
         let permalink = c.permalink(&format!("researchers/{}/", res.id));
         let mut same_as: Vec<String> = res.orcid.iter().map(|o| format!("https://orcid.org/{}", o)).collect();
@@ -226,11 +241,7 @@ impl<'a> Views<'a> {
             "open_to_collaborate": res.open_to_collaborate,
             "trust": trust,
             "counts": self.counts(r),
-            "actions": {
-                "follow_url": c.action_url(&c.follow_url, &res.id),
-                "claim_url": if res.trust.as_ref().and_then(|t| t.claimed) == Some(true) { None } else { c.action_url(&c.claim_url, &res.id) },
-                "contact_url": c.action_url(&c.contact_url, &res.id),
-            },
+            "actions": self.actions(r),
             "topics": topics,
             "collaborators": collaborators,
             "collaborators_total": all.len(),
@@ -245,10 +256,10 @@ impl<'a> Views<'a> {
                 }),
                 "totals": g.totals,
                 "node_budget": g.node_budget,
-                "works": pick("work"),
-                "people": pick("coauthor"),
-                "topics": pick("topic"),
-                "institutions": pick("institution"),
+                "works": lists["works"],
+                "people": lists["people"],
+                "topics": lists["topics"],
+                "institutions": lists["institutions"],
             },
             "url": url,
             "permalink": permalink,
@@ -286,17 +297,9 @@ impl<'a> Views<'a> {
         let res = &self.corpus.researchers[r as usize];
         let mut p = self.researcher_item(r);
         let trust = res.trust.as_ref().map(|t| {
-            let mut parts = Vec::new();
-            if let Some(s) = t.score {
-                parts.push(format!("Trust {} - {}", s, c.trust_band(s)));
-            }
-            if let Some(v) = &t.verification {
-                parts.push(format!("Verification {}", v));
-            }
-            if let Some(cl) = t.claimed {
-                parts.push(if cl { "Claimed profile".into() } else { "Unclaimed author".into() });
-            }
-            parts.join(" · ")
+            let verification = t.verification.as_ref().map(|v| format!("Verification {}", v));
+            let claim = claim_label(t).map(str::to_string);
+            [score_label(c, t), verification, claim].into_iter().flatten().collect::<Vec<_>>().join(" · ")
         });
         let o = p.as_object_mut().expect("researcher_item is an object");
         o.insert("trust_line".into(), json!(trust.unwrap_or_else(|| "Trust not assessed".into())));
@@ -340,11 +343,7 @@ impl<'a> Views<'a> {
                 "score": t.score, "band": t.score.map(|s| c.trust_band(s)), "verification": t.verification, "claimed": t.claimed,
             })),
             "counts": self.counts(r),
-            "actions": {
-                "follow_url": c.action_url(&c.follow_url, &res.id),
-                "claim_url": if res.trust.as_ref().and_then(|t| t.claimed) == Some(true) { None } else { c.action_url(&c.claim_url, &res.id) },
-                "contact_url": c.action_url(&c.contact_url, &res.id),
-            },
+            "actions": self.actions(r),
             "topics": self.d.researcher_topics[r as usize].iter().map(|t| {
                 let info = &self.d.topics[t.topic as usize];
                 json!({"id": info.id, "label": info.label, "url": c.permalink(&format!("topics/{}/", info.id)), "works": t.works, "declared": t.declared, "extracted": !info.declared})
@@ -494,15 +493,6 @@ impl<'a> Views<'a> {
         let inst = &self.corpus.institutions[i as usize];
         json!({"name": inst.name, "url": self.institution_url(i), "country": inst.country, "members": self.d.members[i as usize].len()})
     }
-}
-
-/// Graph node URLs are permalinks; pages link with the base path.
-fn local(c: &Config, url: Option<&str>) -> Option<String> {
-    let url = url?;
-    Some(match url.strip_prefix(c.base_url.as_str()) {
-        Some(rest) => c.link(rest),
-        None => url.to_string(),
-    })
 }
 
 pub fn graph_json(g: &Graph) -> Vec<u8> {
