@@ -215,7 +215,13 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         out.set_inputs(fp);
     }
     let site = load_sources(config, sources, discovered, &mut timings)?;
-    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups);
+    let renderer = match timings.time("items", || render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups)) {
+        Ok(r) => r,
+        Err(e) => {
+            out.abort();
+            return Err(e);
+        }
+    };
     let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
     let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {
         Ok(f) => f,

@@ -73,6 +73,14 @@ fn safe_link(url: &str) -> bool {
 /// A plain-text excerpt of Markdown, for meta descriptions.
 pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
     use pulldown_cmark::Event;
+    // The excerpt needs only the start: parsing a bounded prefix keeps a
+    // long abstract from costing more.
+    let mut end = md.len().min(max_chars * 4 + 64);
+    while !md.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut_source = end < md.len();
+    let md = &md[..end];
     let mut out = String::new();
     for ev in Parser::new(md) {
         match ev {
@@ -92,6 +100,9 @@ pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
     if out.chars().count() > max_chars {
         let cut: String = out.chars().take(max_chars).collect();
         let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_string();
+        format!("{}…", cut)
+    } else if cut_source {
+        let cut = out.rsplit_once(' ').map_or(out.as_str(), |(a, _)| a);
         format!("{}…", cut)
     } else {
         out
@@ -132,5 +143,8 @@ mod tests {
     fn excerpt() {
         assert_eq!(plain_excerpt("**Bold** text\n\nmore", 100), "Bold text more");
         assert_eq!(plain_excerpt("one two three four", 9), "one two…");
+        let long = format!("*Long* {}", "word ".repeat(2000));
+        assert_eq!(plain_excerpt(&long, 20), "Long word word word…");
+        assert_eq!(plain_excerpt(&"word ".repeat(21), 100), "word ".repeat(20).trim_end().to_string() + "…");
     }
 }

@@ -64,10 +64,24 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>]) -> Self {
-        let views = Views { corpus, d, config };
+    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>]) -> Result<Self, Error> {
+        let views = Views { corpus, d, config, short_items: Default::default() };
         let site = views.site(&theme.css_rel, &theme.js_rel);
-        Renderer { views, theme, groups, site }
+        let mut r = Renderer { views, theme, groups, site };
+        let short: Vec<String> = (0..corpus.works.len() as u32).into_par_iter().map(|w| r.work_item_html(w, false)).collect::<Result<_, _>>()?;
+        r.views.short_items = short.into_iter().collect();
+        Ok(r)
+    }
+
+    /// A work's list item from `work_item.html`.
+    fn work_item_html(&self, w: u32, with_abstract: bool) -> Result<String, Error> {
+        self.fragment("work_item.html", json!({"work": self.views.work_item(w, with_abstract), "abstract": with_abstract}))
+    }
+
+    fn fragment(&self, template: &str, ctx: Value) -> Result<String, Error> {
+        let err = |e: tera::Error| Error::Template { name: template.to_string(), message: theme::tera_message(&e) };
+        let ctx = Context::from_value(ctx).map_err(err)?;
+        self.theme.tera.render(template, &ctx).map_err(err)
     }
 
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Vec<u8>, Error> {
@@ -77,12 +91,7 @@ impl<'a> Renderer<'a> {
         top.insert("site".into(), self.site.clone());
         top.insert("page".into(), page);
         top.insert("path".into(), Value::String(path.to_string()));
-        let ctx = Context::from_value(Value::Object(top)).map_err(|e| Error::Template { name: template.to_string(), message: theme::tera_message(&e) })?;
-        self.theme
-            .tera
-            .render(template, &ctx)
-            .map(String::into_bytes)
-            .map_err(|e| Error::Template { name: template.to_string(), message: theme::tera_message(&e) })
+        self.fragment(template, Value::Object(top)).map(String::into_bytes)
     }
 
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
@@ -115,7 +124,8 @@ impl<'a> Renderer<'a> {
                 let id = &corpus.researchers[r as usize].id;
                 let base = format!("researchers/{}/", id);
                 let rel = format!("{}index.html", base);
-                let html = self.page("profile.html", v.profile(r, &g), &rel)?;
+                let works = d.works_of[r as usize].iter().map(|&w| Ok(v.listed_work(w, self.work_item_html(w, true)?))).collect::<Result<_, Error>>()?;
+                let html = self.page("profile.html", v.profile(r, &g, works), &rel)?;
                 let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
                 let explorer_rel = format!("{}graph/index.html", base);
                 let explorer = self.page("explorer.html", v.explorer(r, &big), &explorer_rel)?;
@@ -150,7 +160,7 @@ impl<'a> Renderer<'a> {
             }
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
-                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len())).map(|w| v.work_item(w as u32, false)).collect();
+                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len())).map(|w| v.listed_short(w as u32)).collect();
                 let page = json!({"works": items, "pager": self.pager("works/", n, total)});
                 let rel = paged(n, "works/");
                 vec![(rel.clone(), self.page("works.html", page, &rel)?)]

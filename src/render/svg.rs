@@ -80,6 +80,28 @@ pub fn local_url(c: &Config, url: &str) -> String {
     }
 }
 
+/// A number to a fixed count of decimals, written through integer
+/// formatting: the float formatter was a tenth of a large build.
+struct Fixed<const DIGITS: u32>(f64);
+
+fn d1(x: f64) -> Fixed<1> {
+    Fixed(x)
+}
+
+fn d2(x: f64) -> Fixed<2> {
+    Fixed(x)
+}
+
+impl<const DIGITS: u32> std::fmt::Display for Fixed<DIGITS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let scale = 10i64.pow(DIGITS);
+        let t = (self.0 * scale as f64).round() as i64;
+        let sign = if t < 0 { "-" } else { "" };
+        let t = t.abs();
+        write!(f, "{}{}.{:0width$}", sign, t / scale, t % scale, width = DIGITS as usize)
+    }
+}
+
 pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     let sx = st.width / 2.0 - st.margin_x;
     let sy = st.height / 2.0 - st.margin_y;
@@ -106,8 +128,8 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
         let _ = write!(
             s,
-            "<line class=\"ge e-{}\" data-s=\"{}\" data-t=\"{}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke-width=\"{:.2}\"/>",
-            e.kind, a, b, pos[a].0, pos[a].1, pos[b].0, pos[b].1, w
+            "<line class=\"ge e-{}\" data-s=\"{}\" data-t=\"{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"/>",
+            e.kind, a, b, d1(pos[a].0), d1(pos[a].1), d1(pos[b].0), d1(pos[b].1), d2(w)
         );
     }
     s.push_str("</g><g class=\"nodes\">");
@@ -197,29 +219,29 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         let _ = write!(s, "<title>{}</title>", escape_html(&full));
         match n.kind {
             "work" => {
-                let _ = write!(s, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"2\"/>", x - r, y - r, 2.0 * r, 2.0 * r);
+                let _ = write!(s, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\"/>", d1(x - r), d1(y - r), d1(2.0 * r), d1(2.0 * r));
             }
             "topic" => {
-                let _ = write!(s, "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>", x, y - r * 1.2, x + r * 1.2, y, x, y + r * 1.2, x - r * 1.2, y);
+                let _ = write!(s, "<polygon points=\"{},{} {},{} {},{} {},{}\"/>", d1(x), d1(y - r * 1.2), d1(x + r * 1.2), d1(y), d1(x), d1(y + r * 1.2), d1(x - r * 1.2), d1(y));
             }
             "institution" => {
                 let h = r * 0.87;
                 let _ = write!(
                     s,
-                    "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
-                    x - r, y, x - r / 2.0, y - h, x + r / 2.0, y - h, x + r, y, x + r / 2.0, y + h, x - r / 2.0, y + h
+                    "<polygon points=\"{},{} {},{} {},{} {},{} {},{} {},{}\"/>",
+                    d1(x - r), d1(y), d1(x - r / 2.0), d1(y - h), d1(x + r / 2.0), d1(y - h), d1(x + r), d1(y), d1(x + r / 2.0), d1(y + h), d1(x - r / 2.0), d1(y + h)
                 );
             }
             _ => {
-                let _ = write!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\"/>", x, y, r);
+                let _ = write!(s, "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>", d1(x), d1(y), d1(r));
             }
         }
         if let Some((tx, ty, anchor, shown)) = label[i] {
             let _ = write!(
                 s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" class=\"lbl{}\">{}</text>",
-                tx,
-                ty,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" class=\"lbl{}\">{}</text>",
+                d1(tx),
+                d1(ty),
                 anchor,
                 if shown { "" } else { " minor" },
                 escape_html(&truncate(&n.label, st.max_label))
@@ -229,4 +251,17 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     }
     s.push_str("</g></svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixed_decimals() {
+        let cases = [(0.0, "0.0"), (1.25, "1.3"), (-3.04, "-3.0"), (-0.04, "0.0"), (-12.36, "-12.4"), (419.95, "420.0")];
+        for (x, want) in cases {
+            assert_eq!(super::d1(x).to_string(), want, "{}", x);
+        }
+        assert_eq!(super::d2(0.8).to_string(), "0.80");
+        assert_eq!(super::d2(-1.005).to_string(), "-1.00");
+    }
 }

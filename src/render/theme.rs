@@ -36,6 +36,8 @@ pub const TEMPLATES: &[(&str, &str)] = embed!(
     "group.html",
     "group_embed.html",
     "embed_base.html",
+    "work_item.html",
+    "work_meta.html",
 );
 
 const STYLE: &str = include_str!("../../themes/default/static/style.css");

@@ -55,6 +55,40 @@ pub struct Views<'a> {
     pub corpus: &'a Corpus,
     pub d: &'a Derived,
     pub config: &'a Config,
+    /// Each work's list item without its abstract, rendered once from
+    /// `work_item.html` and shared by the topic and work-list pages that
+    /// list it (four on average): rendering it afresh there was a tenth of
+    /// a large build. Items with abstracts appear about once each (on
+    /// their authors' profiles), so they are rendered where used.
+    pub short_items: Strings,
+}
+
+/// Many strings in one buffer. Thousands of small strings made on several
+/// threads and kept for the whole build pin far more memory than they hold
+/// (each keeps its allocator page alive); one buffer does not.
+#[derive(Default)]
+pub struct Strings {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Strings {
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+impl FromIterator<String> for Strings {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut s = Strings::default();
+        for item in iter {
+            s.text.push_str(&item);
+            s.ends.push(s.text.len());
+        }
+        s.text.shrink_to_fit();
+        s
+    }
 }
 
 /// "Trust 21 - Emerging", when there is a score.
@@ -128,6 +162,17 @@ impl<'a> Views<'a> {
         })
     }
 
+    /// A work in a list: its rendered item and what a theme needs to
+    /// group or filter the list.
+    pub fn listed_work(&self, w: u32, html: String) -> Value {
+        let work = &self.corpus.works[w as usize];
+        json!({"id": work.id, "year": work.year, "type_key": work.kind.key(), "html": html})
+    }
+
+    pub fn listed_short(&self, w: u32) -> Value {
+        self.listed_work(w, self.short_items.get(w as usize).to_string())
+    }
+
     fn affiliations(&self, r: u32) -> Value {
         let res = &self.corpus.researchers[r as usize];
         Value::Array(
@@ -174,7 +219,8 @@ impl<'a> Views<'a> {
         })
     }
 
-    pub fn profile(&self, r: u32, g: &Graph) -> Value {
+    /// `works` are the researcher's works as listed, in `works_of` order.
+    pub fn profile(&self, r: u32, g: &Graph, works: Vec<Value>) -> Value {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
         let trust = match &res.trust {
@@ -211,7 +257,6 @@ impl<'a> Views<'a> {
                 })
             })
             .collect();
-        let works: Vec<Value> = self.d.works_of[r as usize].iter().map(|&w| self.work_item(w, true)).collect();
         let lists = node_lists(c, g);
         let url = self.researcher_url(r);
         let permalink = c.permalink(&format!("researchers/{}/", res.id));
@@ -464,7 +509,7 @@ impl<'a> Views<'a> {
                 v["topic_works"] = json!(n);
                 v
             }).collect::<Vec<_>>(),
-            "works": info.works.iter().map(|&w| self.work_item(w, false)).collect::<Vec<_>>(),
+            "works": info.works.iter().map(|&w| self.listed_short(w)).collect::<Vec<_>>(),
             "url": self.topic_url(t),
         })
     }

@@ -29,3 +29,21 @@ fn broken_or_missing_theme_is_an_error() {
     s.file("site.toml", "title = \"Lab\"\ntheme = \"bad\"\n").file("themes/bad/templates/profile.html", "{% block x %}");
     s.build().fails_with(&["themes/bad/templates"]);
 }
+
+#[test]
+fn work_item_template_lists_works_everywhere() {
+    let s = Site::example();
+    s.file("site.toml", "title = \"Lab\"\ntheme = \"lab\"\n").file(
+        "themes/lab/templates/work_item.html",
+        "<li class=\"lab-work\">{{ work.year }}: {{ work.title }}{% if abstract %} [with abstract]{% endif %}</li>",
+    );
+    s.build().ok();
+    let profile = s.out("researchers/dajiang-zhu/index.html");
+    assert_eq!(profile.matches("<li class=\"lab-work\">").count(), 12, "one item per work on the profile");
+    assert_eq!(profile.matches("[with abstract]").count(), 12);
+    let works = s.out("works/index.html");
+    assert_eq!(works.matches("<li class=\"lab-work\">").count(), 15);
+    assert!(!works.contains("[with abstract]"), "lists other than profiles have no abstracts");
+    s.file("themes/lab/templates/work_item.html", "{{ work.nope }}");
+    s.build().fails_with(&["work_item.html"]);
+}
