@@ -30,6 +30,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         report_json: Option<PathBuf>,
     },
+    /// Build, serve on http://127.0.0.1:PORT/, and rebuild and reload pages on every change
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 0 picks a free port
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on; other than loopback exposes the site to the network
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the site in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Poll for changes instead of file-system events (network and container file systems)
+        #[arg(long)]
+        poll: bool,
+    },
     /// Validate the site data and theme; write nothing
     Check {
         #[arg(long, default_value = ".")]

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod source;
 pub mod text;
 
@@ -75,6 +76,8 @@ pub struct Report {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// Output paths written or removed, sorted.
+    pub changed: Vec<String>,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
     pub output: PathBuf,
@@ -238,6 +241,8 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     report.written = commit.written;
     report.unchanged = commit.unchanged;
     report.removed = commit.removed;
+    report.changed = commit.changed;
+    report.changed.sort();
     Ok(report)
 }
 

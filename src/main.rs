@@ -15,6 +15,15 @@ fn main() -> ExitCode {
             report_json = rj;
             (scholarsite::build(&Options { root, output, base_url }), quiet, "built")
         }
+        cli::Command::Serve { root, port, bind, open, poll } => {
+            return match scholarsite::serve::serve(scholarsite::serve::ServeOptions { root, bind, port, open, poll }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(msg) => {
+                    let _ = writeln!(std::io::stderr(), "error: {}", msg);
+                    ExitCode::from(1)
+                }
+            };
+        }
         cli::Command::Check { root, base_url, quiet } => {
             (scholarsite::check(&Options { root, output: None, base_url }), quiet, "checked")
         }

@@ -79,6 +79,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with(".tmp")
         || name.contains("___jb_")
         || name == "4913"
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
         || name == "Thumbs.db"
 }
 

@@ -8,11 +8,8 @@ import { mkdtempSync, cpSync, writeFileSync, readFileSync, mkdirSync, existsSync
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { repo, bin, artifacts, launch } from "./chromium.mjs";
 
-const repo = path.resolve(import.meta.dirname, "../..");
-const bin = process.env.SCHOLARSITE_BIN || path.join(repo, "target/debug/scholarsite");
-const artifacts = path.join(import.meta.dirname, "artifacts");
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
 
 let site, host, browser, out;
@@ -50,11 +47,7 @@ before(async () => {
 <iframe id="p" src="${siteOrigin}/researchers/dajiang-zhu/embed/" title="Profile" width="100%" height="720" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>
 <iframe id="g" src="${siteOrigin}/groups/example-group/embed/" title="Group" width="100%" height="640" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>`);
   host = await serve(hostRoot, {});
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  mkdirSync(artifacts, { recursive: true });
+  browser = await launch();
 });
 
 after(async () => {

@@ -9,3 +9,4 @@ mod graph;
 mod output;
 mod security;
 mod themes;
+mod serve;
