@@ -199,15 +199,53 @@ fn inputs_fingerprint(opts: &Options, theme: &render::theme::Theme, sources: &so
     Some(h.digest128())
 }
 
-pub fn build(opts: &Options) -> Result<Report, Error> {
-    let mut timings = Timings::default();
+/// What every run reads before parsing: configuration, the list of
+/// content files, the theme, and the fingerprint of them all.
+struct Front {
+    config: Config,
+    sources: source::SourceSet,
+    discovered: Diagnostics,
+    theme: render::theme::Theme,
+    inputs: Option<u128>,
+}
+
+fn front(opts: &Options, timings: &mut Timings) -> Result<Front, Error> {
     let config = load_config(opts)?;
     let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
     let theme = render::theme::load(&config).map_err(theme_error)?;
+    let inputs = if discovered.has_errors() { None } else { timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources)) };
+    Ok(Front { config, sources, discovered, theme, inputs })
+}
+
+/// What `serve` keeps to render any page when asked: stages 1–4, the
+/// theme and the works' list items.
+pub struct Prepared {
+    pub site: Site,
+    pub theme: render::theme::Theme,
+    pub items: render::views::Strings,
+    /// The fingerprint of the inputs, when every file could be read.
+    pub inputs: Option<u128>,
+}
+
+/// Loads and computes the site for `serve`; None when the inputs have the
+/// fingerprint `unless` (nothing changed since that load).
+pub fn prepare(opts: &Options, unless: Option<u128>) -> Result<Option<Prepared>, Error> {
+    let mut timings = Timings::default();
+    let Front { config, sources, discovered, theme, inputs } = front(opts, &mut timings)?;
+    if inputs.is_some() && inputs == unless {
+        return Ok(None);
+    }
+    let site = load_sources(config, sources, discovered, &mut timings)?;
+    let items = render::Renderer::work_items(&site.corpus, &site.derived, &site.config, &theme)?;
+    Ok(Some(Prepared { site, theme, items, inputs }))
+}
+
+pub fn build(opts: &Options) -> Result<Report, Error> {
+    let mut timings = Timings::default();
+    let Front { config, sources, discovered, theme, inputs } = front(opts, &mut timings)?;
     let out_dir = opts.output.clone().unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
     // Unchanged inputs and an intact output: nothing to do.
-    let inputs = if discovered.has_errors() { None } else { timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources)) };
     if let Some(fp) = inputs {
         if timings.time("verify", || out.fresh(fp)) {
             let files = out.previous_files();
@@ -218,13 +256,14 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         out.set_inputs(fp);
     }
     let site = load_sources(config, sources, discovered, &mut timings)?;
-    let renderer = match timings.time("items", || render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups)) {
-        Ok(r) => r,
+    let items = match timings.time("items", || render::Renderer::work_items(&site.corpus, &site.derived, &site.config, &theme)) {
+        Ok(items) => items,
         Err(e) => {
             out.abort();
             return Err(e);
         }
     };
+    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups, &items);
     let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
     let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {
         Ok(f) => f,

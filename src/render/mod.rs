@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use tera::Context;
 use theme::Theme;
-use views::Views;
+use views::{Strings, Views};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Job {
@@ -64,13 +64,19 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>]) -> Result<Self, Error> {
-        let views = Views { corpus, d, config, short_items: Default::default() };
+    /// `items` are the works' short list items, from [`Renderer::work_items`].
+    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>], items: &'a Strings) -> Self {
+        let views = Views { corpus, d, config, short_items: items };
         let site = views.site(&theme.css_rel, &theme.js_rel);
-        let mut r = Renderer { views, theme, groups, site };
+        Renderer { views, theme, groups, site }
+    }
+
+    /// Renders `work_item.html` without abstract for every work.
+    pub fn work_items(corpus: &Corpus, d: &Derived, config: &Config, theme: &Theme) -> Result<Strings, Error> {
+        let none = Strings::default();
+        let r = Renderer::new(corpus, d, config, theme, &[], &none);
         let short: Vec<String> = (0..corpus.works.len() as u32).into_par_iter().map(|w| r.work_item_html(w, false)).collect::<Result<_, _>>()?;
-        r.views.short_items = short.into_iter().collect();
-        Ok(r)
+        Ok(short.into_iter().collect())
     }
 
     /// A work's list item from `work_item.html`.
@@ -105,70 +111,83 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// The output paths of a job, in the order [`Renderer::render`] returns
+    /// their bytes; `serve` routes requests by them.
+    pub fn outputs(&self, job: Job) -> Vec<String> {
+        let v = &self.views;
+        let (c, corpus, d) = (v.config, v.corpus, v.d);
+        let paged = |n: usize, base: &str| if n == 0 { format!("{}index.html", base) } else { format!("{}page/{}/index.html", base, n + 1) };
+        match job {
+            Job::Directory(n) => vec![paged(n, "")],
+            Job::Researcher(r) => {
+                let base = format!("researchers/{}/", corpus.researchers[r as usize].id);
+                ["index.html", "graph.json", "graph/index.html", "embed/index.html", "profile.json"].iter().map(|f| format!("{}{}", base, f)).collect()
+            }
+            Job::Group(gi) => {
+                let base = format!("groups/{}/", c.groups[gi as usize].id);
+                ["index.html", "embed/index.html", "graph.json"].iter().map(|f| format!("{}{}", base, f)).collect()
+            }
+            Job::Work(w) => vec![format!("works/{}/index.html", corpus.works[w as usize].id)],
+            Job::WorkList(n) => vec![paged(n, "works/")],
+            Job::Topic(t) => vec![format!("topics/{}/index.html", d.topics[t as usize].id)],
+            Job::Topics => vec!["topics/index.html".into()],
+            Job::Institution(i) => vec![format!("institutions/{}/index.html", corpus.institutions[i as usize].id)],
+            Job::Institutions => vec!["institutions/index.html".into()],
+            Job::NotFound => vec!["404.html".into()],
+            Job::Asset(a) => vec![self.theme.assets[a].rel.clone()],
+            Job::Sitemap => vec!["sitemap.xml".into()],
+        }
+    }
+
     /// Renders one job into (output path, bytes) pairs.
     pub fn render(&self, job: Job) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let paths = self.outputs(job);
+        let bytes = self.render_bytes(job, &paths)?;
+        debug_assert_eq!(paths.len(), bytes.len(), "{:?}", job);
+        Ok(paths.into_iter().zip(bytes).collect())
+    }
+
+    fn render_bytes(&self, job: Job, paths: &[String]) -> Result<Vec<Vec<u8>>, Error> {
         let v = &self.views;
         let (c, corpus, d) = (v.config, v.corpus, v.d);
         let per = c.per_page;
-        let paged = |n: usize, base: &str| if n == 0 { format!("{}index.html", base) } else { format!("{}page/{}/index.html", base, n + 1) };
+        let path = &paths[0];
         Ok(match job {
             Job::Directory(n) => {
                 let total = corpus.researchers.len().div_ceil(per).max(1);
                 let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len())).map(|r| v.researcher_item(r as u32)).collect();
                 let page = json!({"researchers": items, "pager": self.pager("", n, total)});
-                let rel = paged(n, "");
-                vec![(rel.clone(), self.page("index.html", page, &rel)?)]
+                vec![self.page("index.html", page, path)?]
             }
             Job::Researcher(r) => {
                 let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
-                let id = &corpus.researchers[r as usize].id;
-                let base = format!("researchers/{}/", id);
-                let rel = format!("{}index.html", base);
                 let works = d.works_of[r as usize].iter().map(|&w| Ok(v.listed_work(w, self.work_item_html(w, true)?))).collect::<Result<_, Error>>()?;
-                let html = self.page("profile.html", v.profile(r, &g, works), &rel)?;
+                let html = self.page("profile.html", v.profile(r, &g, works), path)?;
                 let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
-                let explorer_rel = format!("{}graph/index.html", base);
-                let explorer = self.page("explorer.html", v.explorer(r, &big), &explorer_rel)?;
+                let explorer = self.page("explorer.html", v.explorer(r, &big), &paths[2])?;
                 let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
-                let embed_rel = format!("{}embed/index.html", base);
-                let embed = self.page("embed.html", v.embed(r, &small), &embed_rel)?;
-                vec![
-                    (rel, html),
-                    (format!("{}graph.json", base), views::graph_json(&g)),
-                    (explorer_rel, explorer),
-                    (embed_rel, embed),
-                    (format!("{}profile.json", base), v.profile_json(r)),
-                ]
+                let embed = self.page("embed.html", v.embed(r, &small), &paths[3])?;
+                vec![html, views::graph_json(&g), explorer, embed, v.profile_json(r)]
             }
             Job::Group(gi) => {
                 let group = &c.groups[gi as usize];
                 let members = &self.groups[gi as usize];
                 let g = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.group_budget);
                 let small = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.embed_budget.max(members.len() + 8));
-                let base = format!("groups/{}/", group.id);
-                let page_rel = format!("{}index.html", base);
-                let embed_rel = format!("{}embed/index.html", base);
                 vec![
-                    (page_rel.clone(), self.page("group.html", v.group(group, members, &g, false), &page_rel)?),
-                    (embed_rel.clone(), self.page("group_embed.html", v.group(group, members, &small, true), &embed_rel)?),
-                    (format!("{}graph.json", base), views::graph_json(&g)),
+                    self.page("group.html", v.group(group, members, &g, false), path)?,
+                    self.page("group_embed.html", v.group(group, members, &small, true), &paths[1])?,
+                    views::graph_json(&g),
                 ]
             }
-            Job::Work(w) => {
-                let rel = format!("works/{}/index.html", corpus.works[w as usize].id);
-                vec![(rel.clone(), self.page("work.html", v.work(w), &rel)?)]
-            }
+            Job::Work(w) => vec![self.page("work.html", v.work(w), path)?],
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len())).map(|w| v.listed_short(w as u32)).collect();
                 let page = json!({"works": items, "pager": self.pager("works/", n, total)});
-                let rel = paged(n, "works/");
-                vec![(rel.clone(), self.page("works.html", page, &rel)?)]
+                vec![self.page("works.html", page, path)?]
             }
-            Job::Topic(t) => {
-                let rel = format!("topics/{}/index.html", d.topics[t as usize].id);
-                vec![(rel.clone(), self.page("topic.html", v.topic(t), &rel)?)]
-            }
+            Job::Topic(t) => vec![self.page("topic.html", v.topic(t), path)?],
             Job::Topics => {
                 let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
                 order.sort_by(|&a, &b| {
@@ -176,22 +195,16 @@ impl<'a> Renderer<'a> {
                     tb.works.len().cmp(&ta.works.len()).then_with(|| ta.label.cmp(&tb.label))
                 });
                 let page = json!({"topics": order.iter().map(|&t| v.topic_item(t)).collect::<Vec<_>>()});
-                vec![("topics/index.html".into(), self.page("topics.html", page, "topics/index.html")?)]
+                vec![self.page("topics.html", page, path)?]
             }
-            Job::Institution(i) => {
-                let rel = format!("institutions/{}/index.html", corpus.institutions[i as usize].id);
-                vec![(rel.clone(), self.page("institution.html", v.institution(i), &rel)?)]
-            }
+            Job::Institution(i) => vec![self.page("institution.html", v.institution(i), path)?],
             Job::Institutions => {
                 let page = json!({"institutions": (0..corpus.institutions.len() as u32).map(|i| v.institution_item(i)).collect::<Vec<_>>()});
-                vec![("institutions/index.html".into(), self.page("institutions.html", page, "institutions/index.html")?)]
+                vec![self.page("institutions.html", page, path)?]
             }
-            Job::NotFound => vec![("404.html".into(), self.page("404.html", json!({}), "404.html")?)],
-            Job::Asset(a) => {
-                let asset = &self.theme.assets[a];
-                vec![(asset.rel.clone(), asset.bytes.clone())]
-            }
-            Job::Sitemap => vec![("sitemap.xml".into(), self.sitemap().into_bytes())],
+            Job::NotFound => vec![self.page("404.html", json!({}), path)?],
+            Job::Asset(a) => vec![self.theme.assets[a].bytes.clone()],
+            Job::Sitemap => vec![self.sitemap().into_bytes()],
         })
     }
 

@@ -60,7 +60,7 @@ pub struct Views<'a> {
     /// list it (four on average): rendering it afresh there was a tenth of
     /// a large build. Items with abstracts appear about once each (on
     /// their authors' profiles), so they are rendered where used.
-    pub short_items: Strings,
+    pub short_items: &'a Strings,
 }
 
 /// Many strings in one buffer. Thousands of small strings made on several

@@ -1,21 +1,11 @@
-//! Mapping a request path to a file of the output folder, safely: no `..`
-//! or encoded traversal, no symbolic link leading out, nothing but files
-//! under the folder.
-
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum Resolved {
-    File(PathBuf),
-    /// A folder asked for without its trailing slash: redirect here.
-    Redirect(String),
-    NotFound,
-    /// A path that tries to leave the folder or cannot be decoded.
-    Forbidden,
-}
+//! Request paths to output paths, safely: decoded once, and refused when
+//! they try to leave the site (`..`, encoded or not, backslashes, NUL,
+//! drive prefixes). Pages are then looked up among the site's own output
+//! paths, never on the file system, so nothing outside the site (and no
+//! symbolic link) can be reached.
 
 /// Decodes `%XX` escapes; None for a bad escape, invalid UTF-8 or a NUL.
-fn percent_decode(s: &str) -> Option<String> {
+pub fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -33,40 +23,32 @@ fn percent_decode(s: &str) -> Option<String> {
     (!s.contains('\0')).then_some(s)
 }
 
-/// Resolves the path part of a request URL (query already removed).
-pub fn resolve(dir: &Path, url_path: &str) -> Resolved {
-    let Some(decoded) = percent_decode(url_path) else { return Resolved::Forbidden };
+/// The output path a request path names (`/` and `/a/` name their
+/// `index.html`); None for a path that is malformed or tries to leave.
+pub fn output_path(url_path: &str) -> Option<String> {
+    let decoded = percent_decode(url_path)?;
     if !decoded.starts_with('/') || decoded.contains('\\') {
-        return Resolved::Forbidden;
+        return None;
     }
-    let mut path = dir.to_path_buf();
+    let mut parts = Vec::new();
     for seg in decoded.split('/').filter(|s| !s.is_empty()) {
         if seg == "." || seg == ".." || seg.contains(':') {
-            return Resolved::Forbidden;
+            return None;
         }
-        path.push(seg);
+        parts.push(seg);
     }
-    // Symbolic links are resolved and must stay inside the folder.
-    let (Ok(real), Ok(base)) = (path.canonicalize(), dir.canonicalize()) else { return Resolved::NotFound };
-    if !real.starts_with(&base) {
-        return Resolved::Forbidden;
-    }
-    if real.is_dir() {
-        if !decoded.ends_with('/') {
-            return Resolved::Redirect(format!("{}/", url_path));
+    let mut rel = parts.join("/");
+    if decoded.ends_with('/') {
+        if !rel.is_empty() {
+            rel.push('/');
         }
-        let index = real.join("index.html");
-        return if index.is_file() { Resolved::File(index) } else { Resolved::NotFound };
+        rel.push_str("index.html");
     }
-    if real.is_file() {
-        Resolved::File(real)
-    } else {
-        Resolved::NotFound
-    }
+    Some(rel)
 }
 
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+pub fn content_type(rel: &str) -> &'static str {
+    match rel.rsplit_once('.').map_or("", |(_, ext)| ext) {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -91,25 +73,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolves_only_inside_the_folder() {
-        let t = tempfile::tempdir().unwrap();
-        let out = t.path().join("out");
-        std::fs::create_dir_all(out.join("works/a")).unwrap();
-        std::fs::write(out.join("index.html"), "home").unwrap();
-        std::fs::write(out.join("works/a/index.html"), "a").unwrap();
-        std::fs::write(t.path().join("secret.txt"), "secret").unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(t.path().join("secret.txt"), out.join("link.txt")).unwrap();
-        let real = |p: &str| Resolved::File(out.canonicalize().unwrap().join(p));
-        assert_eq!(resolve(&out, "/"), real("index.html"));
-        assert_eq!(resolve(&out, "/works/a/"), real("works/a/index.html"));
-        assert_eq!(resolve(&out, "/works/%61/index.html"), real("works/a/index.html"));
-        assert_eq!(resolve(&out, "/works/a"), Resolved::Redirect("/works/a/".into()));
-        assert_eq!(resolve(&out, "/nope/"), Resolved::NotFound);
-        for bad in ["/../secret.txt", "/works/../../secret.txt", "/%2e%2e/secret.txt", "/works/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/a%00b", "/%zz", "/..\\secret.txt", "/C:/x"] {
-            assert_eq!(resolve(&out, bad), Resolved::Forbidden, "{}", bad);
+    fn request_paths_to_output_paths() {
+        let ok = [
+            ("/", "index.html"),
+            ("/works/a/", "works/a/index.html"),
+            ("/works/%61/index.html", "works/a/index.html"),
+            ("/works/a", "works/a"),
+            ("//works//a/", "works/a/index.html"),
+            ("/assets/style.1.css", "assets/style.1.css"),
+        ];
+        for (url, want) in ok {
+            assert_eq!(output_path(url).as_deref(), Some(want), "{}", url);
         }
-        #[cfg(unix)]
-        assert_eq!(resolve(&out, "/link.txt"), Resolved::Forbidden);
+        for bad in ["/../secret.txt", "/works/../../secret.txt", "/%2e%2e/secret.txt", "/works/%2E%2E/%2e%2e/x", "/..%2fsecret.txt", "/a%00b", "/%zz", "/%e2%28%a1", "/..\\secret.txt", "/%5c..%5cx", "/C:/x", "relative", "/./x"] {
+            assert_eq!(output_path(bad), None, "{}", bad);
+        }
     }
 }

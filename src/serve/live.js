@@ -5,8 +5,6 @@
   "use strict";
   const me = document.currentScript;
   const loaded = Number(new URL(me ? me.src : location.href).searchParams.get("v") || 0);
-  const path = location.pathname;
-  const file = path.endsWith("/") ? path + "index.html" : path;
   let overlay = null;
 
   const css = document.createElement("link");
@@ -47,7 +45,9 @@
     document.body.append(overlay);
   }
 
-  const events = new EventSource("/__scholarsite/events");
+  // The server renders this path again after each rebuild and says
+  // whether its bytes changed.
+  const events = new EventSource("/__scholarsite/events?path=" + encodeURIComponent(location.pathname));
   // Marks the page as listening, for tools and tests that wait on it.
   events.addEventListener("open", () => { document.documentElement.dataset.scholarsiteLive = "on"; });
   events.addEventListener("update", (ev) => {
@@ -57,10 +57,9 @@
       return;
     }
     hide();
-    // This file changed, or a rebuild happened between loading the page
-    // and connecting (the first event lists no files).
-    const mine = d.changed.includes(file) || d.changed.includes(path);
-    if (mine || (d.first && loaded && d.version > loaded)) {
+    // This page changed, or a rebuild happened between loading the page
+    // and connecting.
+    if (d.reload || (d.first && loaded && d.version > loaded)) {
       events.close();
       location.reload();
     }

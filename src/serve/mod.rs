@@ -1,26 +1,32 @@
-//! `scholarsite serve`: build, serve the output over HTTP, watch the
-//! inputs, rebuild on change and tell open pages to reload.
+//! `scholarsite serve`: load the site, serve it over HTTP, watch the
+//! inputs, reload and recompute on change, and tell open pages to reload.
 //!
-//! Each rebuild is the ordinary build into `<root>/.scholarsite/serve/`,
-//! whose manifest makes it rewrite only files whose bytes changed; those
-//! are the pages told to reload. A failed rebuild leaves the last good
-//! site in place, and the pages show an overlay listing the errors until a
-//! rebuild succeeds. The reload script is added to HTML as it is served,
-//! so built files stay byte-identical to `build`'s.
+//! The loaded and computed site stays in memory and each page is rendered
+//! when it is asked for, by the same renderer as `build`, so its bytes are
+//! those `build` would write. A change costs a reload of the data (stages
+//! 1–4), not a render of the whole site. Each open page tells the server
+//! its path over the event stream; after a rebuild the server renders
+//! exactly those pages again and tells a page to reload only when its bytes
+//! changed. A failed rebuild keeps the last good site, and the open pages
+//! show an overlay listing the errors until a rebuild succeeds. The reload
+//! script is added to HTML as it is served.
 
 mod files;
 pub mod watch;
 
-use crate::{Error, Options};
-use files::{content_type, resolve, Resolved};
+use crate::render::{self, Job, Renderer};
+use crate::{Error, Options, Prepared};
+use files::{content_type, output_path};
 use serde_json::json;
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use watch::Change;
+use xxhash_rust::xxh3::xxh3_64;
 
 const LIVE_JS: &str = include_str!("live.js");
 const LIVE_CSS: &str = include_str!("live.css");
@@ -28,42 +34,84 @@ const LIVE_CSS: &str = include_str!("live.css");
 const PREFIX: &str = "/__scholarsite/";
 
 pub struct ServeOptions {
-    pub root: PathBuf,
+    pub root: std::path::PathBuf,
     pub bind: String,
     pub port: u16,
     pub open: bool,
     pub poll: bool,
 }
 
+/// A loaded site and the output path of every file it would write.
+struct Site {
+    p: Prepared,
+    routes: HashMap<String, (Job, usize)>,
+}
+
+impl Site {
+    fn new(p: Prepared) -> Site {
+        let mut site = Site { p, routes: HashMap::new() };
+        let routes = {
+            let r = site.renderer();
+            let jobs = render::plan(&site.p.site.corpus, &site.p.site.derived, &site.p.site.config, &site.p.theme);
+            jobs.into_iter().flat_map(|job| r.outputs(job).into_iter().enumerate().map(move |(i, rel)| (rel, (job, i)))).collect()
+        };
+        site.routes = routes;
+        site
+    }
+
+    fn renderer(&self) -> Renderer<'_> {
+        let s = &self.p.site;
+        Renderer::new(&s.corpus, &s.derived, &s.config, &self.p.theme, &s.groups, &self.p.items)
+    }
+
+    /// Renders the output file `rel`, if the site has it.
+    fn file(&self, rel: &str) -> Option<Result<Vec<u8>, Error>> {
+        let &(job, i) = self.routes.get(rel)?;
+        Some(self.renderer().render(job).map(|mut files| files.swap_remove(i).1))
+    }
+
+    /// What a page open at `rel` shows: its file, else the 404 page.
+    fn shown(&self, rel: &str) -> Result<Vec<u8>, Error> {
+        self.file(rel).or_else(|| self.file("404.html")).unwrap_or_else(|| Ok(Vec::new()))
+    }
+}
+
 #[derive(Default)]
 struct Status {
-    /// Counts rebuilds; pages compare it to know they are current.
+    /// Counts rebuilds; a page compares it with the build it came from.
     version: u64,
-    /// The errors of the last build, shown in the overlay; empty when good.
+    /// The errors of the last rebuild, shown in the overlay; empty when good.
     errors: Vec<serde_json::Value>,
-    /// A good build exists to serve.
-    built: bool,
+}
+
+/// An open page: where to send its events, its output path, and the hash
+/// of what it shows.
+struct Client {
+    tx: Sender<String>,
+    rel: String,
+    shown: Option<u64>,
 }
 
 struct State {
-    out_dir: PathBuf,
+    site: RwLock<Option<Arc<Site>>>,
     status: Mutex<Status>,
-    clients: Mutex<Vec<Sender<String>>>,
+    clients: Mutex<Vec<Client>>,
 }
 
 impl State {
-    /// The event sent to every open page after a build.
-    /// `first` marks the event a page gets when it connects.
-    fn event(&self, changed: &[String], first: bool) -> String {
-        let st = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        let data = json!({"version": st.version, "errors": st.errors, "changed": changed, "first": first});
-        format!("event: update\ndata: {}\n\n", data)
+    fn current(&self) -> Option<Arc<Site>> {
+        self.site.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn broadcast(&self, msg: String) {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.retain(|c| c.send(msg.clone()).is_ok());
+    fn event(&self, reload: bool, first: bool) -> String {
+        let st = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        let data = json!({"version": st.version, "errors": st.errors, "reload": reload, "first": first});
+        format!("event: update\ndata: {}\n\n", data)
     }
+}
+
+fn hash_shown(site: &Site, rel: &str) -> Option<u64> {
+    site.shown(rel).ok().map(|b| xxh3_64(&b))
 }
 
 pub fn serve(o: ServeOptions) -> Result<(), String> {
@@ -72,13 +120,11 @@ pub fn serve(o: ServeOptions) -> Result<(), String> {
     let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
     let host = if host.contains(':') { format!("[{}]", host) } else { host };
     let url = format!("http://{}:{}/", host, addr.port());
-    let cache = o.root.join(".scholarsite");
-    std::fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {}", cache.display(), e))?;
-    let opts = Options { root: o.root.clone(), output: Some(cache.join("serve")), base_url: Some(url.clone()) };
-    let state = Arc::new(State { out_dir: cache.join("serve"), status: Mutex::new(Status::default()), clients: Mutex::new(Vec::new()) });
-
     // Events name absolute paths; classify against the absolute root.
     let root = o.root.canonicalize().map_err(|e| format!("cannot read {}: {}", o.root.display(), e))?;
+    let opts = Options { root: root.clone(), output: None, base_url: Some(url.clone()) };
+    let state = Arc::new(State { site: RwLock::new(None), status: Mutex::new(Status::default()), clients: Mutex::new(Vec::new()) });
+
     let (tx, rx) = mpsc::channel();
     let mut watcher = watch::watch(&root, o.poll, tx).map_err(|e| format!("cannot watch {}: {}", root.display(), e))?;
     rebuild(&opts, &state);
@@ -121,34 +167,68 @@ fn input_dirs(root: &Path) -> (bool, bool) {
     (root.join("content").is_dir(), root.join("themes").is_dir())
 }
 
+/// Reloads the site; then every open page whose bytes changed is told to
+/// reload, and every page learns whether the build has errors.
 fn rebuild(opts: &Options, state: &State) {
     let start = Instant::now();
-    let result = crate::build(opts);
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    let changed: Vec<String> = match &result {
-        Ok(r) => r.changed.iter().map(|rel| format!("/{}", rel)).collect(),
-        Err(_) => Vec::new(),
-    };
-    {
-        let mut st = state.status.lock().unwrap_or_else(|e| e.into_inner());
-        st.version += 1;
-        match &result {
-            Ok(r) => {
-                st.errors.clear();
-                st.built = true;
-                println!("rebuilt in {:.0} ms: {} written, {} removed, {} warning(s)", ms, r.written, r.removed, r.warnings.len());
-            }
-            Err(e) => {
-                st.errors = error_list(e);
-                eprintln!("build failed in {:.0} ms; still serving the last good site:", ms);
-                for d in &st.errors {
-                    eprintln!("  {}: {}", d["location"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""));
-                }
-            }
+    let old = state.current();
+    let result = crate::prepare(opts, old.as_ref().and_then(|s| s.p.inputs));
+    let load_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let mut st = state.status.lock().unwrap_or_else(|e| e.into_inner());
+    st.version += 1;
+    let site = match result {
+        Ok(Some(p)) => {
+            st.errors.clear();
+            let site = Arc::new(Site::new(p));
+            *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&site));
+            Some(site)
         }
+        Ok(None) => {
+            st.errors.clear();
+            None
+        }
+        Err(e) => {
+            st.errors = error_list(&e);
+            eprintln!("build failed ({} error(s)); still serving the last good site:", st.errors.len());
+            for d in &st.errors {
+                eprintln!("  {}: {}", d["location"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""));
+            }
+            None
+        }
+    };
+    drop(st);
+    // Each open page's new bytes against those it shows, once per path.
+    let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
+    let mut fresh: HashMap<String, Option<u64>> = HashMap::new();
+    let mut reloaded = 0;
+    clients.retain_mut(|c| {
+        let reload = match &site {
+            Some(s) => {
+                let h = *fresh.entry(c.rel.clone()).or_insert_with(|| hash_shown(s, &c.rel));
+                let changed = h != c.shown;
+                c.shown = h;
+                changed
+            }
+            None => false,
+        };
+        reloaded += usize::from(reload);
+        c.tx.send(state.event(reload, false)).is_ok()
+    });
+    let total_ms = start.elapsed().as_secs_f64() * 1000.0;
+    match &site {
+        Some(s) => println!(
+            "rebuilt in {:.0} ms (load {:.0} ms): {} researchers, {} works; {} of {} open page(s) reloaded",
+            total_ms,
+            load_ms,
+            s.p.site.corpus.researchers.len(),
+            s.p.site.corpus.works.len(),
+            reloaded,
+            clients.len()
+        ),
+        None if state.status.lock().map(|s| s.errors.is_empty()).unwrap_or(false) => println!("no input changed ({:.0} ms)", total_ms),
+        None => {}
     }
     let _ = std::io::stdout().flush();
-    state.broadcast(state.event(&changed, false));
 }
 
 /// The errors of a failed build as the overlay lists them.
@@ -172,10 +252,11 @@ fn handle(req: tiny_http::Request, state: &State) {
         return;
     }
     let url = req.url().to_string();
-    let path = url.split(['?', '#']).next().unwrap_or("/").to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let path = path.split('#').next().unwrap_or("/").to_string();
     if let Some(name) = path.strip_prefix(PREFIX) {
         match name {
-            "events" => events(req, state),
+            "events" => events(req, state, query),
             "live.js" => {
                 let _ = req.respond(bytes(200, LIVE_JS.as_bytes().to_vec(), "text/javascript; charset=utf-8"));
             }
@@ -188,27 +269,31 @@ fn handle(req: tiny_http::Request, state: &State) {
         }
         return;
     }
-    let (built, version) = state.status.lock().map(|s| (s.built, s.version)).unwrap_or((false, 0));
-    if !built {
+    let version = state.status.lock().map(|s| s.version).unwrap_or(0);
+    let Some(site) = state.current() else {
         let page = "<!doctype html><meta charset=\"utf-8\"><title>Build failed</title><body><p>The site could not be built; the errors are listed over this page and in the terminal.</p></body>";
         let _ = req.respond(html(500, page.as_bytes().to_vec(), version));
         return;
-    }
-    let response = match resolve(&state.out_dir, &path) {
-        Resolved::File(f) => match std::fs::read(&f) {
-            Ok(body) if content_type(&f).starts_with("text/html") => html(200, body, version),
-            Ok(body) => bytes(200, body, content_type(&f)),
-            Err(_) => not_found(state, version),
-        },
-        Resolved::Redirect(to) => {
+    };
+    let Some(rel) = output_path(&path) else {
+        let _ = req.respond(text(403, "forbidden"));
+        return;
+    };
+    let response = match site.file(&rel) {
+        Some(Ok(body)) if content_type(&rel).starts_with("text/html") => html(200, body, version),
+        Some(Ok(body)) => bytes(200, body, content_type(&rel)),
+        Some(Err(e)) => text(500, &e.to_string()),
+        None if site.routes.contains_key(&format!("{}/index.html", rel)) => {
             let mut r = text(301, "moved");
-            if let Ok(h) = tiny_http::Header::from_bytes("Location", to.as_bytes()) {
+            if let Ok(h) = tiny_http::Header::from_bytes("Location", format!("{}/", path).as_bytes()) {
                 r.add_header(h);
             }
             r
         }
-        Resolved::NotFound => not_found(state, version),
-        Resolved::Forbidden => text(403, "forbidden"),
+        None => match site.file("404.html") {
+            Some(Ok(body)) => html(404, body, version),
+            _ => text(404, "not found"),
+        },
     };
     let _ = req.respond(response);
 }
@@ -216,7 +301,8 @@ fn handle(req: tiny_http::Request, state: &State) {
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
 fn bytes(code: u16, body: Vec<u8>, ctype: &str) -> Response {
-    let mut r = tiny_http::Response::from_data(body).with_status_code(code);
+    // A known length, never chunked: pages are whole in memory anyway.
+    let mut r = tiny_http::Response::from_data(body).with_status_code(code).with_chunked_threshold(usize::MAX);
     for (k, v) in [("Content-Type", ctype), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")] {
         if let Ok(h) = tiny_http::Header::from_bytes(k, v) {
             r.add_header(h);
@@ -242,19 +328,17 @@ fn inject(mut body: Vec<u8>, version: u64) -> Vec<u8> {
     body
 }
 
-fn not_found(state: &State, version: u64) -> Response {
-    match std::fs::read(state.out_dir.join("404.html")) {
-        Ok(body) => html(404, body, version),
-        Err(_) => text(404, "not found"),
-    }
-}
-
-/// Server-sent events: the current status at once, then one event per
-/// rebuild, and a comment every 15 s to notice closed pages.
-fn events(req: tiny_http::Request, state: &State) {
+/// Server-sent events for the page at `?path=`: the current status at
+/// once, then one event per rebuild, and a comment every 15 s to notice
+/// closed pages.
+fn events(req: tiny_http::Request, state: &State, query: &str) {
+    // The parameter is the page's path, itself percent-encoded once more.
+    let param = query.split('&').find_map(|kv| kv.strip_prefix("path=")).unwrap_or("%2F");
+    let rel = files::percent_decode(param).and_then(|p| output_path(&p)).unwrap_or_else(|| "404.html".into());
+    let shown = state.current().and_then(|s| hash_shown(&s, &rel));
     let (tx, rx) = mpsc::channel();
-    let first = state.event(&[], true);
-    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
+    let first = state.event(false, true);
+    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(Client { tx, rel, shown });
     let mut w = req.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
     if w.write_all(head.as_bytes()).and_then(|_| w.write_all(first.as_bytes())).and_then(|_| w.flush()).is_err() {
