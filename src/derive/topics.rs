@@ -99,28 +99,52 @@ impl std::hash::Hasher for IdHasher {
 
 type BuildId = std::hash::BuildHasherDefault<IdHasher>;
 
-/// A phrase found in a work: its hash, surface as written, word count and
-/// weighted count (title words count three times).
+/// A phrase found in a work: its hash, where it first occurs, its word
+/// count and weighted count (title words count three times).
 struct Phrase<'a> {
     hash: u64,
-    surface: Vec<&'a str>,
+    /// The first occurrence, from its first word to its last as written.
+    span: &'a str,
     words: usize,
     weight: f64,
 }
 
-impl Phrase<'_> {
+impl<'a> Phrase<'a> {
+    /// The words as written. Within a run words are separated by
+    /// whitespace only, so the span splits back into them.
+    fn surface(&self) -> Vec<&'a str> {
+        self.span.split_whitespace().map(trim_word).collect()
+    }
+
     /// Lower-case words joined by spaces.
     fn key(&self) -> String {
-        self.surface.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ")
+        self.surface().iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ")
     }
 }
 
-/// Runs of content words, each word with its surface form and hash. One
-/// pass over the characters: whitespace ends a word, other punctuation
-/// ends the run too, and so does a stop word.
-fn runs(text: &str) -> Vec<Vec<(&str, u64)>> {
-    let mut out = Vec::new();
-    let mut cur: Vec<(&str, u64)> = Vec::new();
+/// A word without the punctuation it may carry: edge hyphens and
+/// apostrophes, and a possessive `'s`.
+fn trim_word(raw: &str) -> &str {
+    let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
+    w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)
+}
+
+/// The last words of the current run: hash, raw start and end, and
+/// whether the word may stand alone as a phrase.
+#[derive(Clone, Copy, Default)]
+struct Word {
+    hash: u64,
+    start: usize,
+    end: usize,
+    single: bool,
+}
+
+/// Calls `f(hash, words, span)` for every 1- to 3-word phrase of `text`,
+/// in one pass without allocating. Runs of content words end at
+/// punctuation, at stop words and at noise (see [`content_word`]).
+fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
+    let mut last = [Word::default(); 3];
+    let mut run = 0usize;
     let mut start: Option<usize> = None;
     for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '.'))) {
         if c.is_alphanumeric() || c == '-' || c == '\'' || c == '’' {
@@ -128,34 +152,47 @@ fn runs(text: &str) -> Vec<Vec<(&str, u64)>> {
             continue;
         }
         if let Some(s) = start.take() {
-            if !content_word(&text[s..i], &mut cur) && !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            match content_word(&text[s..i]) {
+                Some((hash, single)) => {
+                    last = [last[1], last[2], Word { hash, start: s, end: i, single }];
+                    run += 1;
+                    let w = &last[2];
+                    if w.single {
+                        f(w.hash, 1, &text[w.start..w.end]);
+                    }
+                    if run >= 2 {
+                        f(mix(last[1].hash, w.hash), 2, &text[last[1].start..w.end]);
+                    }
+                    if run >= 3 {
+                        f(mix(mix(last[0].hash, last[1].hash), w.hash), 3, &text[last[0].start..w.end]);
+                    }
+                }
+                None => run = 0,
             }
         }
-        if !c.is_whitespace() && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        if !c.is_whitespace() {
+            run = 0;
         }
     }
-    out
 }
 
-/// Pushes a content word onto the run; false for a stop word or noise.
-fn content_word<'a>(raw: &'a str, cur: &mut Vec<(&'a str, u64)>) -> bool {
-    let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
-    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w);
+/// A content word's hash, and whether it may be a phrase alone (4 letters,
+/// or an acronym); None for a stop word or noise (digits, a lone letter).
+fn content_word(raw: &str) -> Option<(u64, bool)> {
+    let w = trim_word(raw);
     if w.is_empty() || w.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        return false;
+        return None;
     }
     let long_enough = w.len() >= 3 && (w.is_ascii() || w.chars().count() >= 3);
     if !long_enough && !is_acronym(w) {
-        return false;
+        return None;
     }
     let h = word_hash(w);
     if stop_words().contains(&h) {
-        return false;
+        return None;
     }
-    cur.push((w, h));
-    true
+    let single = w.len() >= 4 || w.chars().count() >= 4 || is_acronym(w);
+    Some((h, single))
 }
 
 /// `fMRI`, `ViT`, `LLMs`, `MG-ViT`: a part with an upper-case letter
@@ -182,34 +219,22 @@ fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
-/// Calls `f(hash, words, weight)` for every 1- to 3-word phrase of the
-/// title (weight 3) and the abstract (weight 1).
-fn each_phrase<'a>(title: &'a str, abstract_: Option<&'a str>, mut f: impl FnMut(u64, &[(&'a str, u64)], f64)) {
+/// Calls `f(hash, words, span, weight)` for every phrase of the title
+/// (weight 3) and the abstract (weight 1).
+fn each_phrase<'a>(title: &'a str, abstract_: Option<&'a str>, mut f: impl FnMut(u64, usize, &'a str, f64)) {
     for (text, weight) in [(title, 3.0), (abstract_.unwrap_or(""), 1.0)] {
-        for run in runs(text) {
-            for start in 0..run.len() {
-                let mut h = 0;
-                for n in 1..=3.min(run.len() - start) {
-                    h = if n == 1 { run[start].1 } else { mix(h, run[start + n - 1].1) };
-                    let words = &run[start..start + n];
-                    if n == 1 && words[0].0.len() < 4 && words[0].0.chars().count() < 4 && !is_acronym(words[0].0) {
-                        continue;
-                    }
-                    f(h, words, weight);
-                }
-            }
-        }
+        scan(text, |h, n, span| f(h, n, span, weight));
     }
 }
 
 fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
     let mut map: HashMap<u64, usize, BuildId> = HashMap::default();
     let mut out: Vec<Phrase<'a>> = Vec::new();
-    each_phrase(title, abstract_, |hash, words, weight| match map.get(&hash) {
+    each_phrase(title, abstract_, |hash, words, span, weight| match map.get(&hash) {
         Some(&i) => out[i].weight += weight,
         None => {
             map.insert(hash, out.len());
-            out.push(Phrase { hash, surface: words.iter().map(|w| w.0).collect(), words: words.len(), weight });
+            out.push(Phrase { hash, span, words, weight });
         }
     });
     out
@@ -237,7 +262,7 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
             || (HashMap::default(), Vec::new()),
             |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
                 seen.clear();
-                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _| seen.push(h));
+                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| seen.push(h));
                 seen.sort_unstable();
                 seen.dedup();
                 for &h in &seen {
@@ -260,11 +285,11 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
             let work = &corpus.works[w as usize];
             let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
                 .into_iter()
-                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(p.surface[0]) || !looks_modifier(&p.surface[0].to_lowercase())))
+                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(trim_word(p.span)) || !looks_modifier(&trim_word(p.span).to_lowercase())))
                 .map(|p| {
                     let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
                     let length = match p.words {
-                        1 if is_acronym(p.surface[0]) => 1.0,
+                        1 if is_acronym(trim_word(p.span)) => 1.0,
                         1 => 0.6,
                         2 => 1.5,
                         _ => 1.8,
@@ -286,7 +311,7 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
                     continue;
                 }
                 let upgrade = chosen.iter().position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
-                let e = Extracted { label: label_of(&p.surface), key };
+                let e = Extracted { label: label_of(&p.surface()), key };
                 match upgrade {
                     Some(i) => {
                         chosen[i] = (score, e);
@@ -341,9 +366,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_split_at_stop_words_and_punctuation() {
-        let r: Vec<Vec<&str>> = runs("We propose a Vision Transformer, for fMRI data.").into_iter().map(|r| r.into_iter().map(|w| w.0).collect()).collect();
-        assert_eq!(r, vec![vec!["Vision", "Transformer"], vec!["fMRI", "data"]]);
+    fn phrases_stop_at_stop_words_and_punctuation() {
+        let mut found = Vec::new();
+        scan("We propose a Vision Transformer, for fMRI data's use.", |_, n, span| found.push((n, span)));
+        assert_eq!(found, vec![(1, "Vision"), (1, "Transformer"), (2, "Vision Transformer"), (1, "fMRI"), (1, "data's"), (2, "fMRI data's")]);
+        let p = Phrase { hash: 0, span: "fMRI data's", words: 2, weight: 1.0 };
+        assert_eq!(p.surface(), vec!["fMRI", "data"]);
+        assert_eq!(p.key(), "fmri data");
     }
 
     #[test]
