@@ -76,8 +76,6 @@ pub struct Report {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
-    /// Output paths written or removed, sorted.
-    pub changed: Vec<String>,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
     pub output: PathBuf,
@@ -256,16 +254,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         out.set_inputs(fp);
     }
     let site = load_sources(config, sources, discovered, &mut timings)?;
-    let items = match timings.time("items", || render::Renderer::work_items(&site.corpus, &site.derived, &site.config, &theme)) {
-        Ok(items) => items,
-        Err(e) => {
-            out.abort();
-            return Err(e);
-        }
-    };
-    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, &theme, &site.groups, &items);
-    let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, &theme));
-    let files = match timings.time("render", || render::render_all(&renderer, &jobs, &out)) {
+    let files = match render_site(&site, &theme, &out, &mut timings) {
         Ok(f) => f,
         Err(e) => {
             out.abort();
@@ -280,9 +269,16 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     report.written = commit.written;
     report.unchanged = commit.unchanged;
     report.removed = commit.removed;
-    report.changed = commit.changed;
-    report.changed.sort();
     Ok(report)
+}
+
+/// Stages 5–6: the works' list items, the plan, and every page written
+/// into the staging folder.
+fn render_site(site: &Site, theme: &render::theme::Theme, out: &output::Output, timings: &mut Timings) -> Result<Vec<output::FileRecord>, Error> {
+    let items = timings.time("items", || render::Renderer::work_items(&site.corpus, &site.derived, &site.config, theme))?;
+    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, theme, &site.groups, &items);
+    let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, theme));
+    timings.time("render", || render::render_all(&renderer, &jobs, out))
 }
 
 /// The default output folder of a site.

@@ -41,8 +41,6 @@ pub struct CommitReport {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
-    /// Paths written or removed, for `serve` to reload.
-    pub changed: Vec<String>,
 }
 
 pub struct Output {
@@ -191,10 +189,7 @@ impl Output {
         let current: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
         for f in &files {
             match f.status {
-                Status::Written => {
-                    report.written += 1;
-                    report.changed.push(f.rel.clone());
-                }
+                Status::Written => report.written += 1,
                 Status::Unchanged => report.unchanged += 1,
             }
         }
@@ -228,10 +223,7 @@ impl Output {
             }
             let path = self.dir.join(rel);
             match fs::remove_file(&path) {
-                Ok(()) => {
-                    report.removed += 1;
-                    report.changed.push(rel.clone());
-                }
+                Ok(()) => report.removed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io_err(&path, e)),
             }

@@ -171,38 +171,41 @@ fn input_dirs(root: &Path) -> (bool, bool) {
 /// reload, and every page learns whether the build has errors.
 fn rebuild(opts: &Options, state: &State) {
     let start = Instant::now();
-    let old = state.current();
-    let result = crate::prepare(opts, old.as_ref().and_then(|s| s.p.inputs));
+    let served = state.current().and_then(|s| s.p.inputs);
+    let result = crate::prepare(opts, served);
     let load_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let mut st = state.status.lock().unwrap_or_else(|e| e.into_inner());
-    st.version += 1;
-    let site = match result {
-        Ok(Some(p)) => {
-            st.errors.clear();
-            let site = Arc::new(Site::new(p));
-            *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&site));
-            Some(site)
-        }
-        Ok(None) => {
-            st.errors.clear();
-            None
-        }
-        Err(e) => {
-            st.errors = error_list(&e);
-            eprintln!("build failed ({} error(s)); still serving the last good site:", st.errors.len());
-            for d in &st.errors {
-                eprintln!("  {}: {}", d["location"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""));
-            }
-            None
-        }
+    // The route table is built before any lock is taken, so pages keep
+    // being served meanwhile.
+    let outcome = match result {
+        Ok(p) => Ok(p.map(|p| Arc::new(Site::new(p)))),
+        Err(e) => Err(error_list(e)),
     };
-    drop(st);
+    {
+        let mut st = state.status.lock().unwrap_or_else(|e| e.into_inner());
+        st.version += 1;
+        match &outcome {
+            Ok(site) => {
+                st.errors.clear();
+                if let Some(site) = site {
+                    *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(site));
+                }
+            }
+            Err(errors) => {
+                eprintln!("build failed ({} error(s)); still serving the last good site:", errors.len());
+                for d in errors {
+                    eprintln!("  {}: {}", d["location"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""));
+                }
+                st.errors = errors.clone();
+            }
+        }
+    }
+    let site = outcome.as_ref().ok().and_then(Option::as_ref);
     // Each open page's new bytes against those it shows, once per path.
     let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
     let mut fresh: HashMap<String, Option<u64>> = HashMap::new();
     let mut reloaded = 0;
     clients.retain_mut(|c| {
-        let reload = match &site {
+        let reload = match site {
             Some(s) => {
                 let h = *fresh.entry(c.rel.clone()).or_insert_with(|| hash_shown(s, &c.rel));
                 let changed = h != c.shown;
@@ -215,8 +218,8 @@ fn rebuild(opts: &Options, state: &State) {
         c.tx.send(state.event(reload, false)).is_ok()
     });
     let total_ms = start.elapsed().as_secs_f64() * 1000.0;
-    match &site {
-        Some(s) => println!(
+    match (site, &outcome) {
+        (Some(s), _) => println!(
             "rebuilt in {:.0} ms (load {:.0} ms): {} researchers, {} works; {} of {} open page(s) reloaded",
             total_ms,
             load_ms,
@@ -225,17 +228,16 @@ fn rebuild(opts: &Options, state: &State) {
             reloaded,
             clients.len()
         ),
-        None if state.status.lock().map(|s| s.errors.is_empty()).unwrap_or(false) => println!("no input changed ({:.0} ms)", total_ms),
-        None => {}
+        (None, Ok(None)) => println!("no input changed ({:.0} ms)", total_ms),
+        (None, _) => {}
     }
     let _ = std::io::stdout().flush();
 }
 
 /// The errors of a failed build as the overlay lists them.
-fn error_list(e: &Error) -> Vec<serde_json::Value> {
+fn error_list(e: Error) -> Vec<serde_json::Value> {
     match e {
         Error::Invalid(d) => d
-            .clone()
             .sorted()
             .iter()
             .filter(|d| d.is_error())
