@@ -4,10 +4,23 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "scholarsite", version, about = "Builds static researcher profile sites from researcher and work data")]
+#[command(
+    name = "scholarsite",
+    version,
+    about = "Builds static researcher profile sites from researcher and work data"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ImportFormat {
+    Bibtex,
+    Orcid,
+    Openalex,
+    #[value(name = "csl-json")]
+    CslJson,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,6 +59,29 @@ pub enum Command {
         /// Poll for changes instead of file-system events (network and container file systems)
         #[arg(long)]
         poll: bool,
+    },
+    /// Import works from BibTeX, ORCID, OpenAlex or CSL-JSON into content/
+    Import {
+        /// The format of the files
+        #[arg(value_enum)]
+        format: ImportFormat,
+        /// One or more files to import
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// These are this researcher's works: link their name variants and report entries that do not name them
+        #[arg(long, value_name = "ID")]
+        researcher: Option<String>,
+        /// Print the report; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Any malformed entry fails the import (exit 1) and nothing is written
+        #[arg(long)]
+        strict: bool,
+        /// Create researcher records for name-only authors on at least N imported works
+        #[arg(long, value_name = "N")]
+        create_researchers: Option<usize>,
     },
     /// Validate the site data and theme; write nothing
     Check {

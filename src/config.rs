@@ -147,10 +147,19 @@ pub struct Config {
 }
 
 pub fn default_trust_bands() -> Vec<TrustBand> {
-    [(0, "New"), (20, "Emerging"), (40, "Established"), (60, "Trusted"), (80, "Highly trusted")]
-        .into_iter()
-        .map(|(min, label)| TrustBand { min, label: label.to_string() })
-        .collect()
+    [
+        (0, "New"),
+        (20, "Emerging"),
+        (40, "Established"),
+        (60, "Trusted"),
+        (80, "Highly trusted"),
+    ]
+    .into_iter()
+    .map(|(min, label)| TrustBand {
+        min,
+        label: label.to_string(),
+    })
+    .collect()
 }
 
 impl Config {
@@ -203,7 +212,12 @@ impl Config {
         Config::from_raw(root, raw, base_url, &text)
     }
 
-    fn from_raw(root: &Path, raw: RawConfig, base_override: Option<&str>, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    fn from_raw(
+        root: &Path,
+        raw: RawConfig,
+        base_override: Option<&str>,
+        text: &str,
+    ) -> Result<Config, Vec<Diagnostic>> {
         let RawConfig {
             title,
             description,
@@ -236,9 +250,16 @@ impl Config {
             Ok(b) => Some(b),
             Err(msg) => {
                 if from_flag {
-                    errors.push(Diagnostic::error("--base-url", msg).help("pass e.g. https://lab.example.edu/people/ or /people/"));
+                    errors.push(
+                        Diagnostic::error("--base-url", msg)
+                            .help("pass e.g. https://lab.example.edu/people/ or /people/"),
+                    );
                 } else {
-                    errors.push(err("base_url", msg, "write e.g. base_url = \"https://lab.example.edu/people/\" or \"/people/\""));
+                    errors.push(err(
+                        "base_url",
+                        msg,
+                        "write e.g. base_url = \"https://lab.example.edu/people/\" or \"/people/\"",
+                    ));
                 }
                 None
             }
@@ -246,34 +267,62 @@ impl Config {
 
         if let Some(t) = &theme {
             if crate::text::check_id(t).is_err() {
-                errors.push(err("theme", format!("`{}` is not a theme folder name", t), "name a folder under themes/ using a-z, 0-9 and -"));
+                errors.push(err(
+                    "theme",
+                    format!("`{}` is not a theme folder name", t),
+                    "name a folder under themes/ using a-z, 0-9 and -",
+                ));
             }
         }
 
         let top_topics = profile.top_topics.unwrap_or(7);
         if top_topics == 0 || top_topics > 100 {
-            errors.push(err("profile.top_topics", format!("{} is out of range", top_topics), "use a number from 1 to 100 (default 7)"));
+            errors.push(err(
+                "profile.top_topics",
+                format!("{} is out of range", top_topics),
+                "use a number from 1 to 100 (default 7)",
+            ));
         }
         let close_min_shared = collaborators.close_min_shared.unwrap_or(2);
         if close_min_shared == 0 {
-            errors.push(err("collaborators.close_min_shared", "0 would make every co-author close".into(), "use 1 or more (default 2)"));
+            errors.push(err(
+                "collaborators.close_min_shared",
+                "0 would make every co-author close".into(),
+                "use 1 or more (default 2)",
+            ));
         }
         let max_coauthors_per_work = collaborators.max_coauthors_per_work.unwrap_or(100);
         if !(1..=10_000).contains(&max_coauthors_per_work) {
-            errors.push(err("collaborators.max_coauthors_per_work", format!("{} is out of range", max_coauthors_per_work), "use 1 to 10000 (default 100)"));
+            errors.push(err(
+                "collaborators.max_coauthors_per_work",
+                format!("{} is out of range", max_coauthors_per_work),
+                "use 1 to 10000 (default 100)",
+            ));
         }
         let extracted = topics.extracted_per_work.unwrap_or(3);
         if extracted > 20 {
-            errors.push(err("topics.extracted_per_work", format!("{} is out of range", extracted), "use 0 to 20 (default 3)"));
+            errors.push(err(
+                "topics.extracted_per_work",
+                format!("{} is out of range", extracted),
+                "use 0 to 20 (default 3)",
+            ));
         }
         let node_budget = graph.node_budget.unwrap_or(60);
         if !(10..=2_000).contains(&node_budget) {
-            errors.push(err("graph.node_budget", format!("{} is out of range", node_budget), "use 10 to 2000 (default 60)"));
+            errors.push(err(
+                "graph.node_budget",
+                format!("{} is out of range", node_budget),
+                "use 10 to 2000 (default 60)",
+            ));
         }
         let mut budget = |key: &str, v: Option<usize>, default: usize| {
             let v = v.unwrap_or(default);
             if !(10..=2_000).contains(&v) {
-                errors.push(err(&format!("graph.{}", key), format!("{} is out of range", v), &format!("use 10 to 2000 (default {})", default)));
+                errors.push(err(
+                    &format!("graph.{}", key),
+                    format!("{} is out of range", v),
+                    &format!("use 10 to 2000 (default {})", default),
+                ));
             }
             v
         };
@@ -287,23 +336,44 @@ impl Config {
             .filter_map(|(i, g)| {
                 let field = format!("groups[{}]", i);
                 if let Err(msg) = crate::text::check_id(&g.id) {
-                    errors.push(err(&format!("{}.id", field), msg, "group ids use a-z, 0-9 and -"));
+                    errors.push(err(
+                        &format!("{}.id", field),
+                        msg,
+                        "group ids use a-z, 0-9 and -",
+                    ));
                     return None;
                 }
                 if !seen.insert(g.id.clone()) {
-                    errors.push(err(&format!("{}.id", field), format!("duplicate group id `{}`", g.id), "give each group its own id"));
+                    errors.push(err(
+                        &format!("{}.id", field),
+                        format!("duplicate group id `{}`", g.id),
+                        "give each group its own id",
+                    ));
                     return None;
                 }
                 if g.members.is_empty() {
-                    errors.push(err(&format!("{}.members", field), format!("group `{}` has no members", g.id), "list researcher ids in members = [...]"));
+                    errors.push(err(
+                        &format!("{}.members", field),
+                        format!("group `{}` has no members", g.id),
+                        "list researcher ids in members = [...]",
+                    ));
                     return None;
                 }
-                Some(Group { id: g.id, name: g.name, description: g.description, members: g.members })
+                Some(Group {
+                    id: g.id,
+                    name: g.name,
+                    description: g.description,
+                    members: g.members,
+                })
             })
             .collect();
         let per_page = directory.per_page.unwrap_or(100);
         if !(1..=100_000).contains(&per_page) {
-            errors.push(err("directory.per_page", format!("{} is out of range", per_page), "use 1 to 100000 (default 100)"));
+            errors.push(err(
+                "directory.per_page",
+                format!("{} is out of range", per_page),
+                "use 1 to 100000 (default 100)",
+            ));
         }
 
         let trust_bands = match trust.bands {
@@ -312,19 +382,38 @@ impl Config {
                 let mut out = Vec::new();
                 for b in bands {
                     if !(0..=100).contains(&b.min) {
-                        errors.push(err("trust.bands", format!("band `{}` starts at {}, outside 0..100", b.label, b.min), "each band's min is a score from 0 to 100"));
+                        errors.push(err(
+                            "trust.bands",
+                            format!("band `{}` starts at {}, outside 0..100", b.label, b.min),
+                            "each band's min is a score from 0 to 100",
+                        ));
                     } else if b.label.trim().is_empty() {
-                        errors.push(err("trust.bands", "a band has an empty label".into(), "give every band a label"));
+                        errors.push(err(
+                            "trust.bands",
+                            "a band has an empty label".into(),
+                            "give every band a label",
+                        ));
                     } else {
-                        out.push(TrustBand { min: b.min as u8, label: b.label });
+                        out.push(TrustBand {
+                            min: b.min as u8,
+                            label: b.label,
+                        });
                     }
                 }
                 out.sort_by_key(|b| b.min);
                 if out.first().is_some_and(|b| b.min != 0) || out.is_empty() {
-                    errors.push(err("trust.bands", "the bands do not cover score 0".into(), "start the first band at min = 0"));
+                    errors.push(err(
+                        "trust.bands",
+                        "the bands do not cover score 0".into(),
+                        "start the first band at min = 0",
+                    ));
                 }
                 if out.windows(2).any(|w| w[0].min == w[1].min) {
-                    errors.push(err("trust.bands", "two bands start at the same score".into(), "give each band its own min"));
+                    errors.push(err(
+                        "trust.bands",
+                        "two bands start at the same score".into(),
+                        "give each band its own min",
+                    ));
                 }
                 out
             }
@@ -335,10 +424,18 @@ impl Config {
             let probe = v.replace("{id}", "x");
             let relative = v.starts_with('/') && !v.starts_with("//");
             if !v.contains("{id}") {
-                errors.push(err(&format!("actions.{}", key), format!("`{}` has no {{id}} placeholder", v), "write e.g. \"https://network.example/follow/{id}\""));
+                errors.push(err(
+                    &format!("actions.{}", key),
+                    format!("`{}` has no {{id}} placeholder", v),
+                    "write e.g. \"https://network.example/follow/{id}\"",
+                ));
                 None
             } else if !relative && check_link(&probe).is_err() {
-                errors.push(err(&format!("actions.{}", key), format!("`{}` is not an http(s), mailto or site-relative URL", v), "start it with https://, mailto: or /"));
+                errors.push(err(
+                    &format!("actions.{}", key),
+                    format!("`{}` is not an http(s), mailto or site-relative URL", v),
+                    "start it with https://, mailto: or /",
+                ));
                 None
             } else {
                 Some(v)
@@ -349,7 +446,11 @@ impl Config {
         let contact_url = action("contact_url", actions.contact_url);
 
         if title.trim().is_empty() {
-            errors.push(err("title", "the site title is empty".into(), "write title = \"My lab\""));
+            errors.push(err(
+                "title",
+                "the site title is empty".into(),
+                "write title = \"My lab\"",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -406,10 +507,16 @@ impl Config {
 /// Returns (base_url, base_path), both ending in `/`.
 fn normalise_base_url(raw: &str) -> Result<(String, String), String> {
     let raw = raw.trim();
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '?' | '#')) {
+    if raw.chars().any(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '?' | '#')
+    }) {
         return Err(format!("`{}` is not a usable base URL", raw));
     }
-    let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{}/", raw) };
+    let with_slash = if raw.ends_with('/') {
+        raw.to_string()
+    } else {
+        format!("{}/", raw)
+    };
     if with_slash.starts_with('/') && !with_slash.starts_with("//") {
         return Ok((with_slash.clone(), with_slash));
     }
@@ -429,13 +536,14 @@ fn normalise_base_url(raw: &str) -> Result<(String, String), String> {
 /// The line of a `key =` or `key:` line in TOML/YAML text, for diagnostics
 /// about a field whose value parsed but is not acceptable.
 pub fn key_line(text: &str, key: &str) -> Option<u32> {
-    text.lines().position(|l| {
-        let l = l.trim_start().trim_start_matches('"');
-        l.strip_prefix(key)
-            .map(|r| r.trim_start_matches('"').trim_start())
-            .is_some_and(|r| r.starts_with('=') || r.starts_with(':'))
-    })
-    .map(|i| i as u32 + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches('"');
+            l.strip_prefix(key)
+                .map(|r| r.trim_start_matches('"').trim_start())
+                .is_some_and(|r| r.starts_with('=') || r.starts_with(':'))
+        })
+        .map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]
@@ -458,7 +566,13 @@ mod tests {
 
     #[test]
     fn bands() {
-        let mut c = Config::from_raw(Path::new("."), toml::from_str("title='x'").unwrap(), None, "").unwrap();
+        let mut c = Config::from_raw(
+            Path::new("."),
+            toml::from_str("title='x'").unwrap(),
+            None,
+            "",
+        )
+        .unwrap();
         assert_eq!(c.trust_band(21), "Emerging");
         assert_eq!(c.trust_band(0), "New");
         assert_eq!(c.trust_band(100), "Highly trusted");

@@ -19,6 +19,7 @@
 pub mod config;
 pub mod derive;
 pub mod diag;
+pub mod import;
 pub mod load;
 pub mod markdown;
 pub mod model;
@@ -38,7 +39,10 @@ pub enum Error {
     #[error("the site has {} error(s)", .0.error_count())]
     Invalid(Diagnostics),
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error("refusing to use {} as the output folder: {why}", path.display())]
@@ -110,7 +114,12 @@ pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
 }
 
 /// Stages 2–4, from discovered sources.
-fn load_sources(config: Config, sources: source::SourceSet, discovered: Diagnostics, timings: &mut Timings) -> Result<Site, Error> {
+fn load_sources(
+    config: Config,
+    sources: source::SourceSet,
+    discovered: Diagnostics,
+    timings: &mut Timings,
+) -> Result<Site, Error> {
     let mut diags = discovered;
     let (raw, d) = timings.time("parse", || load::parse(&sources));
     diags.extend(d);
@@ -121,12 +130,27 @@ fn load_sources(config: Config, sources: source::SourceSet, discovered: Diagnost
         return Err(Error::Invalid(diags));
     }
     let derived = timings.time("compute", || derive::compute(&corpus, &config));
-    Ok(Site { config, corpus, derived, groups, warnings: diags.sorted() })
+    Ok(Site {
+        config,
+        corpus,
+        derived,
+        groups,
+        warnings: diags.sorted(),
+    })
 }
 
 /// Group members must be researchers of the site.
-fn resolve_groups(config: &Config, corpus: &model::Corpus, diags: &mut Diagnostics) -> Vec<Vec<u32>> {
-    let index: std::collections::HashMap<&str, u32> = corpus.researchers.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
+fn resolve_groups(
+    config: &Config,
+    corpus: &model::Corpus,
+    diags: &mut Diagnostics,
+) -> Vec<Vec<u32>> {
+    let index: std::collections::HashMap<&str, u32> = corpus
+        .researchers
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i as u32))
+        .collect();
     config
         .groups
         .iter()
@@ -138,9 +162,15 @@ fn resolve_groups(config: &Config, corpus: &model::Corpus, diags: &mut Diagnosti
                     Some(&r) if !members.contains(&r) => members.push(r),
                     Some(_) => {}
                     None => diags.push(
-                        Diagnostic::error(config::CONFIG_FILE, format!("group `{}` lists `{}`, which is not a researcher of the site", g.id, id))
-                            .field(format!("groups[{}].members[{}]", gi, mi))
-                            .help("use the id of a file in content/researchers/, or remove it"),
+                        Diagnostic::error(
+                            config::CONFIG_FILE,
+                            format!(
+                                "group `{}` lists `{}`, which is not a researcher of the site",
+                                g.id, id
+                            ),
+                        )
+                        .field(format!("groups[{}].members[{}]", gi, mi))
+                        .help("use the id of a file in content/researchers/, or remove it"),
                     ),
                 }
             }
@@ -178,12 +208,20 @@ fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
 /// A hash of everything a build's output depends on: this program, the
 /// configuration (with any --base-url), the theme, and every content file.
 /// None when the program cannot read itself; then nothing is skipped.
-fn inputs_fingerprint(opts: &Options, theme: &render::theme::Theme, sources: &source::SourceSet) -> Option<u128> {
+fn inputs_fingerprint(
+    opts: &Options,
+    theme: &render::theme::Theme,
+    sources: &source::SourceSet,
+) -> Option<u128> {
     use rayon::prelude::*;
     use xxhash_rust::xxh3::{xxh3_128, Xxh3};
     let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
     let site_toml = std::fs::read(opts.root.join(config::CONFIG_FILE)).ok()?;
-    let files: Vec<Option<u128>> = sources.files.par_iter().map(|f| std::fs::read(&f.path).ok().map(|b| xxh3_128(&b))).collect();
+    let files: Vec<Option<u128>> = sources
+        .files
+        .par_iter()
+        .map(|f| std::fs::read(&f.path).ok().map(|b| xxh3_128(&b)))
+        .collect();
     let mut h = Xxh3::new();
     h.update(&xxh3_128(&exe).to_le_bytes());
     h.update(&xxh3_128(&site_toml).to_le_bytes());
@@ -211,8 +249,18 @@ fn front(opts: &Options, timings: &mut Timings) -> Result<Front, Error> {
     let config = load_config(opts)?;
     let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
     let theme = render::theme::load(&config).map_err(theme_error)?;
-    let inputs = if discovered.has_errors() { None } else { timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources)) };
-    Ok(Front { config, sources, discovered, theme, inputs })
+    let inputs = if discovered.has_errors() {
+        None
+    } else {
+        timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources))
+    };
+    Ok(Front {
+        config,
+        sources,
+        discovered,
+        theme,
+        inputs,
+    })
 }
 
 /// What `serve` keeps to render any page when asked: stages 1–4, the
@@ -229,19 +277,39 @@ pub struct Prepared {
 /// fingerprint `unless` (nothing changed since that load).
 pub fn prepare(opts: &Options, unless: Option<u128>) -> Result<Option<Prepared>, Error> {
     let mut timings = Timings::default();
-    let Front { config, sources, discovered, theme, inputs } = front(opts, &mut timings)?;
+    let Front {
+        config,
+        sources,
+        discovered,
+        theme,
+        inputs,
+    } = front(opts, &mut timings)?;
     if inputs.is_some() && inputs == unless {
         return Ok(None);
     }
     let site = load_sources(config, sources, discovered, &mut timings)?;
     let items = render::Renderer::work_items(&site.corpus, &site.derived, &site.config, &theme)?;
-    Ok(Some(Prepared { site, theme, items, inputs }))
+    Ok(Some(Prepared {
+        site,
+        theme,
+        items,
+        inputs,
+    }))
 }
 
 pub fn build(opts: &Options) -> Result<Report, Error> {
     let mut timings = Timings::default();
-    let Front { config, sources, discovered, theme, inputs } = front(opts, &mut timings)?;
-    let out_dir = opts.output.clone().unwrap_or_else(|| default_output(&opts.root));
+    let Front {
+        config,
+        sources,
+        discovered,
+        theme,
+        inputs,
+    } = front(opts, &mut timings)?;
+    let out_dir = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
     // Unchanged inputs and an intact output: nothing to do.
     if let Some(fp) = inputs {
@@ -249,7 +317,14 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
             let files = out.previous_files();
             let dir = out.dir().to_path_buf();
             out.abort();
-            return Ok(Report { files, unchanged: files, timings, output: dir, inputs_unchanged: true, ..Report::default() });
+            return Ok(Report {
+                files,
+                unchanged: files,
+                timings,
+                output: dir,
+                inputs_unchanged: true,
+                ..Report::default()
+            });
         }
         out.set_inputs(fp);
     }
@@ -274,10 +349,26 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
 
 /// Stages 5–6: the works' list items, the plan, and every page written
 /// into the staging folder.
-fn render_site(site: &Site, theme: &render::theme::Theme, out: &output::Output, timings: &mut Timings) -> Result<Vec<output::FileRecord>, Error> {
-    let items = timings.time("items", || render::Renderer::work_items(&site.corpus, &site.derived, &site.config, theme))?;
-    let renderer = render::Renderer::new(&site.corpus, &site.derived, &site.config, theme, &site.groups, &items);
-    let jobs = timings.time("plan", || render::plan(&site.corpus, &site.derived, &site.config, theme));
+fn render_site(
+    site: &Site,
+    theme: &render::theme::Theme,
+    out: &output::Output,
+    timings: &mut Timings,
+) -> Result<Vec<output::FileRecord>, Error> {
+    let items = timings.time("items", || {
+        render::Renderer::work_items(&site.corpus, &site.derived, &site.config, theme)
+    })?;
+    let renderer = render::Renderer::new(
+        &site.corpus,
+        &site.derived,
+        &site.config,
+        theme,
+        &site.groups,
+        &items,
+    );
+    let jobs = timings.time("plan", || {
+        render::plan(&site.corpus, &site.derived, &site.config, theme)
+    });
     timings.time("render", || render::render_all(&renderer, &jobs, out))
 }
 

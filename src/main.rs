@@ -11,12 +11,38 @@ fn main() -> ExitCode {
     let cli = cli::parse();
     let mut report_json = None;
     let (result, quiet, verb) = match cli.command {
-        cli::Command::Build { root, output, base_url, quiet, report_json: rj } => {
+        cli::Command::Build {
+            root,
+            output,
+            base_url,
+            quiet,
+            report_json: rj,
+        } => {
             report_json = rj;
-            (scholarsite::build(&Options { root, output, base_url }), quiet, "built")
+            (
+                scholarsite::build(&Options {
+                    root,
+                    output,
+                    base_url,
+                }),
+                quiet,
+                "built",
+            )
         }
-        cli::Command::Serve { root, port, bind, open, poll } => {
-            return match scholarsite::serve::serve(scholarsite::serve::ServeOptions { root, bind, port, open, poll }) {
+        cli::Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            poll,
+        } => {
+            return match scholarsite::serve::serve(scholarsite::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                open,
+                poll,
+            }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(msg) => {
                     let _ = writeln!(std::io::stderr(), "error: {}", msg);
@@ -24,9 +50,45 @@ fn main() -> ExitCode {
                 }
             };
         }
-        cli::Command::Check { root, base_url, quiet } => {
-            (scholarsite::check(&Options { root, output: None, base_url }), quiet, "checked")
+        cli::Command::Import {
+            format,
+            paths,
+            root,
+            researcher,
+            dry_run,
+            strict,
+            create_researchers,
+        } => {
+            use scholarsite::import::{self, Format};
+            let format = match format {
+                cli::ImportFormat::Bibtex => Format::Bibtex,
+                cli::ImportFormat::Orcid => Format::Orcid,
+                cli::ImportFormat::Openalex => Format::Openalex,
+                cli::ImportFormat::CslJson => Format::CslJson,
+            };
+            return run_import(&import::Options {
+                format,
+                paths,
+                root,
+                researcher,
+                dry_run,
+                strict,
+                create_researchers,
+            });
         }
+        cli::Command::Check {
+            root,
+            base_url,
+            quiet,
+        } => (
+            scholarsite::check(&Options {
+                root,
+                output: None,
+                base_url,
+            }),
+            quiet,
+            "checked",
+        ),
     };
     let mut err = std::io::stderr().lock();
     match result {
@@ -46,12 +108,47 @@ fn main() -> ExitCode {
         Err(Error::Invalid(diags)) => {
             let (errors, warnings) = (diags.error_count(), diags.warning_count());
             print_diagnostics(&mut err, &diags.sorted(), false, verb == "checked");
-            let _ = writeln!(err, "error: {} error(s), {} warning(s); nothing was written", errors, warnings);
+            let _ = writeln!(
+                err,
+                "error: {} error(s), {} warning(s); nothing was written",
+                errors, warnings
+            );
             ExitCode::from(1)
         }
         Err(e) => {
             let _ = writeln!(err, "error: {}", e);
             let _ = writeln!(err, "the previous output, if any, is unchanged");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Imports; located errors of skipped entries go to stderr, the report to
+/// stdout. Exit 0 when the import ran (skipped entries are in the report),
+/// 1 when nothing was written because of errors, 2 on bad usage.
+fn run_import(opts: &scholarsite::import::Options) -> ExitCode {
+    use scholarsite::import::Error as E;
+    let mut err = std::io::stderr().lock();
+    match scholarsite::import::run(opts) {
+        Ok(outcome) => {
+            for d in &outcome.errors {
+                let _ = writeln!(err, "{}", d);
+            }
+            let _ = write!(std::io::stdout(), "{}", outcome.report);
+            ExitCode::SUCCESS
+        }
+        Err(E::Invalid(diags)) => {
+            let n = diags.error_count();
+            print_diagnostics(&mut err, &diags.sorted(), false, true);
+            let _ = writeln!(err, "error: {} error(s); nothing was written", n);
+            ExitCode::from(1)
+        }
+        Err(E::Usage(msg)) => {
+            let _ = writeln!(err, "error: {}", msg);
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", e);
             ExitCode::from(1)
         }
     }
@@ -72,13 +169,22 @@ fn print_diagnostics(w: &mut impl Write, diags: &[Diagnostic], quiet: bool, all_
         let _ = writeln!(w, "{}", d);
     }
     if !quiet && !all_warnings && warnings > MAX_PRINTED_WARNINGS {
-        let _ = writeln!(w, "... and {} more warnings; `scholarsite check` lists them all", warnings - MAX_PRINTED_WARNINGS);
+        let _ = writeln!(
+            w,
+            "... and {} more warnings; `scholarsite check` lists them all",
+            warnings - MAX_PRINTED_WARNINGS
+        );
     }
 }
 
 /// The report for benchmarks and CI: counts, files and stage times.
 fn report_as_json(r: &Report) -> String {
-    let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64())).collect();
+    let stages: Vec<String> = r
+        .timings
+        .0
+        .iter()
+        .map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64()))
+        .collect();
     format!(
         "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
         r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
@@ -87,11 +193,19 @@ fn report_as_json(r: &Report) -> String {
 
 fn summary(r: &Report, verb: &str) -> String {
     let total: f64 = r.timings.0.iter().map(|(_, d)| d.as_secs_f64()).sum();
-    let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{} {:.0} ms", s, d.as_secs_f64() * 1000.0)).collect();
+    let stages: Vec<String> = r
+        .timings
+        .0
+        .iter()
+        .map(|(s, d)| format!("{} {:.0} ms", s, d.as_secs_f64() * 1000.0))
+        .collect();
     let mut s = if r.inputs_unchanged {
         "inputs unchanged since the last build; the output is intact (`scholarsite check` lists any warnings)".to_string()
     } else {
-        format!("{} {} researchers, {} works, {} topics, {} institutions", verb, r.researchers, r.works, r.topics, r.institutions)
+        format!(
+            "{} {} researchers, {} works, {} topics, {} institutions",
+            verb, r.researchers, r.works, r.topics, r.institutions
+        )
     };
     if verb == "built" {
         s.push_str(&format!(

@@ -62,7 +62,8 @@ pub fn render(md: &str) -> SafeHtml {
 /// http, https and mailto links, and relative ones without a scheme.
 fn safe_link(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:") {
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:")
+    {
         return true;
     }
     // No scheme: nothing before the first '/', '?' or '#' may contain ':'.
@@ -99,7 +100,10 @@ pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
     let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     if out.chars().count() > max_chars {
         let cut: String = out.chars().take(max_chars).collect();
-        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_string();
+        let cut = cut
+            .rsplit_once(' ')
+            .map_or(cut.as_str(), |(a, _)| a)
+            .to_string();
         format!("{}…", cut)
     } else if cut_source {
         let cut = out.rsplit_once(' ').map_or(out.as_str(), |(a, _)| a);
@@ -115,7 +119,9 @@ mod tests {
 
     #[test]
     fn strips_scripts_and_bad_links() {
-        let h = render("hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        let h = render(
+            "hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
         assert!(!h.as_str().contains("<script"));
         assert!(!h.as_str().contains("javascript:"));
         assert!(!h.as_str().contains("onerror"));
@@ -126,25 +132,46 @@ mod tests {
 
     #[test]
     fn fast_path_matches_the_sanitiser() {
-        for md in ["Plain *text* with `code` & <3 > 2", "A [link](https://x.org/a?b=1&c=2) and [rel](../x) and <https://auto.org>", "| a | b |\n|---|---|\n| 1 | 2 |"] {
+        for md in [
+            "Plain *text* with `code` & <3 > 2",
+            "A [link](https://x.org/a?b=1&c=2) and [rel](../x) and <https://auto.org>",
+            "| a | b |\n|---|---|\n| 1 | 2 |",
+        ] {
             let fast = render(md);
-            let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+            let opts =
+                Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
             let mut raw = String::new();
             html::push_html(&mut raw, Parser::new_ext(md, opts));
             let slow = sanitiser().clean(&raw).to_string();
-            assert_eq!(fast.as_str().replace(" rel=\"noopener noreferrer nofollow\"", ""), slow.replace(" rel=\"noopener noreferrer nofollow\"", ""), "{}", md);
+            assert_eq!(
+                fast.as_str()
+                    .replace(" rel=\"noopener noreferrer nofollow\"", ""),
+                slow.replace(" rel=\"noopener noreferrer nofollow\"", ""),
+                "{}",
+                md
+            );
         }
-        assert!(!render("[x](javascript:alert(1))").as_str().contains("javascript"));
-        assert!(!render("[x](JAVASCRIPT:alert(1))").as_str().contains("JAVASCRIPT"));
+        assert!(!render("[x](javascript:alert(1))")
+            .as_str()
+            .contains("javascript"));
+        assert!(!render("[x](JAVASCRIPT:alert(1))")
+            .as_str()
+            .contains("JAVASCRIPT"));
         assert!(!render("[x](data:text/html,hi)").as_str().contains("data:"));
     }
 
     #[test]
     fn excerpt() {
-        assert_eq!(plain_excerpt("**Bold** text\n\nmore", 100), "Bold text more");
+        assert_eq!(
+            plain_excerpt("**Bold** text\n\nmore", 100),
+            "Bold text more"
+        );
         assert_eq!(plain_excerpt("one two three four", 9), "one two…");
         let long = format!("*Long* {}", "word ".repeat(2000));
         assert_eq!(plain_excerpt(&long, 20), "Long word word word…");
-        assert_eq!(plain_excerpt(&"word ".repeat(21), 100), "word ".repeat(20).trim_end().to_string() + "…");
+        assert_eq!(
+            plain_excerpt(&"word ".repeat(21), 100),
+            "word ".repeat(20).trim_end().to_string() + "…"
+        );
     }
 }

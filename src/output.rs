@@ -58,14 +58,21 @@ pub struct Output {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Write { path: path.to_path_buf(), source: e }
+    Error::Write {
+        path: path.to_path_buf(),
+        source: e,
+    }
 }
 
 impl Output {
     /// Checks the output folder and reads the last build's manifest.
     pub fn prepare(root: &Path, dir: &Path) -> Result<Output, Error> {
         let abs = |p: &Path| -> PathBuf {
-            let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            };
             normalise(&p)
         };
         let dir = abs(dir);
@@ -73,22 +80,41 @@ impl Output {
         let root_real = fs::canonicalize(&root_abs).unwrap_or(root_abs.clone());
         let dir_real = fs::canonicalize(&dir).unwrap_or(dir.clone());
         let holds_site = root_real.starts_with(&dir_real)
-            || ["content", "themes"].iter().any(|d| dir_real.starts_with(root_real.join(d)));
+            || ["content", "themes"]
+                .iter()
+                .any(|d| dir_real.starts_with(root_real.join(d)));
         if holds_site {
             return Err(Error::UnsafeOutput {
                 path: dir.clone(),
                 why: "it is or holds the site's own files (site root, content/ or themes/); choose a separate output folder such as output/".into(),
             });
         }
-        let parent = dir.parent().ok_or_else(|| Error::UnsafeOutput { path: dir.clone(), why: "it has no parent folder".into() })?;
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent = dir.parent().ok_or_else(|| Error::UnsafeOutput {
+            path: dir.clone(),
+            why: "it has no parent folder".into(),
+        })?;
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let staging = parent.join(format!(".{}.scholarsite-staging", name));
-        let mut out = Output { dir: dir.clone(), staging, old: HashMap::new(), old_time: None, cold: true, old_inputs: None, inputs: None };
+        let mut out = Output {
+            dir: dir.clone(),
+            staging,
+            old: HashMap::new(),
+            old_time: None,
+            cold: true,
+            old_inputs: None,
+            inputs: None,
+        };
         match fs::metadata(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&dir, e)),
             Ok(m) if !m.is_dir() => {
-                return Err(Error::UnsafeOutput { path: dir, why: "it exists and is not a folder".into() });
+                return Err(Error::UnsafeOutput {
+                    path: dir,
+                    why: "it exists and is not a folder".into(),
+                });
             }
             Ok(_) => {
                 let manifest = dir.join(MANIFEST);
@@ -103,7 +129,10 @@ impl Output {
                         out.cold = false;
                     }
                     Err(_) => {
-                        let empty = fs::read_dir(&dir).map_err(|e| io_err(&dir, e))?.next().is_none();
+                        let empty = fs::read_dir(&dir)
+                            .map_err(|e| io_err(&dir, e))?
+                            .next()
+                            .is_none();
                         if !empty {
                             return Err(Error::UnsafeOutput {
                                 path: dir,
@@ -127,11 +156,19 @@ impl Output {
     /// Writes one file unless the last build wrote the same bytes. Safe to
     /// call from many threads.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<FileRecord, Error> {
-        check_rel(rel).map_err(|why| Error::UnsafeOutput { path: PathBuf::from(rel), why })?;
+        check_rel(rel).map_err(|why| Error::UnsafeOutput {
+            path: PathBuf::from(rel),
+            why,
+        })?;
         let hash = xxh3_128(bytes);
         let size = bytes.len() as u64;
         if self.unchanged(rel, size, hash) {
-            return Ok(FileRecord { rel: rel.to_string(), size, hash, status: Status::Unchanged });
+            return Ok(FileRecord {
+                rel: rel.to_string(),
+                size,
+                hash,
+                status: Status::Unchanged,
+            });
         }
         let path = self.staging.join(rel);
         if let Some(p) = path.parent() {
@@ -139,7 +176,12 @@ impl Output {
         }
         let mut f = fs::File::create(&path).map_err(|e| io_err(&path, e))?;
         f.write_all(bytes).map_err(|e| io_err(&path, e))?;
-        Ok(FileRecord { rel: rel.to_string(), size, hash, status: Status::Written })
+        Ok(FileRecord {
+            rel: rel.to_string(),
+            size,
+            hash,
+            status: Status::Written,
+        })
     }
 
     fn unchanged(&self, rel: &str, size: u64, hash: u128) -> bool {
@@ -147,7 +189,13 @@ impl Output {
             return false;
         }
         match fs::metadata(self.dir.join(rel)) {
-            Ok(m) => m.len() == size && m.modified().ok().zip(self.old_time).is_some_and(|(t, old)| t <= old),
+            Ok(m) => {
+                m.len() == size
+                    && m.modified()
+                        .ok()
+                        .zip(self.old_time)
+                        .is_some_and(|(t, old)| t <= old)
+            }
             Err(_) => false,
         }
     }
@@ -164,10 +212,19 @@ impl Output {
         use rayon::prelude::*;
         !self.cold
             && self.old_inputs == Some(inputs)
-            && self.old.par_iter().all(|(rel, &(size, _))| match fs::metadata(self.dir.join(rel)) {
-                Ok(m) => m.len() == size && m.modified().ok().zip(self.old_time).is_some_and(|(t, old)| t <= old),
-                Err(_) => false,
-            })
+            && self
+                .old
+                .par_iter()
+                .all(|(rel, &(size, _))| match fs::metadata(self.dir.join(rel)) {
+                    Ok(m) => {
+                        m.len() == size
+                            && m.modified()
+                                .ok()
+                                .zip(self.old_time)
+                                .is_some_and(|(t, old)| t <= old)
+                    }
+                    Err(_) => false,
+                })
     }
 
     /// How many files the last build wrote.
@@ -215,7 +272,11 @@ impl Output {
             }
             fs::rename(self.staging.join(&f.rel), &to).map_err(|e| io_err(&to, e))?;
         }
-        let mut stale: Vec<&String> = self.old.keys().filter(|k| !current.contains(k.as_str())).collect();
+        let mut stale: Vec<&String> = self
+            .old
+            .keys()
+            .filter(|k| !current.contains(k.as_str()))
+            .collect();
         stale.sort();
         for rel in stale {
             if check_rel(rel).is_err() {
@@ -281,11 +342,16 @@ pub fn check_rel(rel: &str) -> Result<(), String> {
         && !rel.contains('\\')
         && !rel.contains('\0')
         && p.components().all(|c| matches!(c, Component::Normal(_)))
-        && rel.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+        && rel
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..");
     if ok {
         Ok(())
     } else {
-        Err(format!("the output path `{}` would leave the output folder", rel))
+        Err(format!(
+            "the output path `{}` would leave the output folder",
+            rel
+        ))
     }
 }
 
@@ -320,7 +386,12 @@ mod tests {
 
     #[test]
     fn manifest_round_trip() {
-        let files = vec![FileRecord { rel: "a/b.html".into(), size: 3, hash: 42, status: Status::Written }];
+        let files = vec![FileRecord {
+            rel: "a/b.html".into(),
+            size: 3,
+            hash: 42,
+            status: Status::Written,
+        }];
         let m = parse_manifest(&render_manifest(&files, Some(7)));
         assert_eq!(m.get("a/b.html"), Some(&(3, 42)));
     }

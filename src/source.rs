@@ -88,13 +88,19 @@ pub fn discover(root: &Path) -> (SourceSet, Diagnostics) {
     let content = root.join("content");
     if !content.is_dir() {
         diags.push(
-            Diagnostic::error("content", format!("no content folder in {}", root.display()))
-                .help("create content/researchers/ and content/works/ (see docs/content-format.md)"),
+            Diagnostic::error(
+                "content",
+                format!("no content folder in {}", root.display()),
+            )
+            .help("create content/researchers/ and content/works/ (see docs/content-format.md)"),
         );
         return (SourceSet::default(), diags);
     }
     let mut files = Vec::new();
-    let walker = WalkDir::new(&content).follow_links(false).sort_by_file_name().min_depth(1);
+    let walker = WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1);
     let mut it = walker.into_iter();
     while let Some(entry) = it.next() {
         let entry = match entry {
@@ -120,15 +126,23 @@ pub fn discover(root: &Path) -> (SourceSet, Diagnostics) {
             );
             continue;
         }
-        let kind = match entry.path().strip_prefix(&content).ok().and_then(|p| p.components().next()) {
+        let kind = match entry
+            .path()
+            .strip_prefix(&content)
+            .ok()
+            .and_then(|p| p.components().next())
+        {
             Some(first) => Kind::ALL.into_iter().find(|k| first.as_os_str() == k.dir()),
             None => None,
         };
         let Some(kind) = kind else {
             if entry.depth() == 1 {
                 diags.push(
-                    Diagnostic::warning(rel, "ignored: not one of researchers/, works/, institutions/, topics/")
-                        .help("move it into one of those folders, or out of content/"),
+                    Diagnostic::warning(
+                        rel,
+                        "ignored: not one of researchers/, works/, institutions/, topics/",
+                    )
+                    .help("move it into one of those folders, or out of content/"),
                 );
                 if entry.file_type().is_dir() {
                     it.skip_current_dir();
@@ -143,7 +157,10 @@ pub fn discover(root: &Path) -> (SourceSet, Diagnostics) {
             Some("md") => Form::Markdown,
             Some("jsonl") => Form::Jsonl,
             _ => {
-                diags.push(Diagnostic::warning(rel, "ignored: content files end in .md or .jsonl"));
+                diags.push(Diagnostic::warning(
+                    rel,
+                    "ignored: content files end in .md or .jsonl",
+                ));
                 continue;
             }
         };
@@ -154,22 +171,42 @@ pub fn discover(root: &Path) -> (SourceSet, Diagnostics) {
                 continue;
             }
         };
-        let limit = if form == Form::Markdown { MAX_MARKDOWN_BYTES } else { MAX_JSONL_BYTES };
+        let limit = if form == Form::Markdown {
+            MAX_MARKDOWN_BYTES
+        } else {
+            MAX_JSONL_BYTES
+        };
         if size == 0 {
-            diags.push(Diagnostic::error(rel, "the file is empty").help(match form {
-                Form::Markdown => "give it front matter with at least the required fields, or delete it",
-                Form::Jsonl => "add one JSON object per line, or delete the file",
-            }));
+            diags.push(
+                Diagnostic::error(rel, "the file is empty").help(match form {
+                    Form::Markdown => {
+                        "give it front matter with at least the required fields, or delete it"
+                    }
+                    Form::Jsonl => "add one JSON object per line, or delete the file",
+                }),
+            );
             continue;
         }
         if size > limit {
             diags.push(
-                Diagnostic::error(rel, format!("the file is {} bytes; the limit for this form is {}", size, limit))
-                    .help("split the records over several .jsonl files"),
+                Diagnostic::error(
+                    rel,
+                    format!(
+                        "the file is {} bytes; the limit for this form is {}",
+                        size, limit
+                    ),
+                )
+                .help("split the records over several .jsonl files"),
             );
             continue;
         }
-        files.push(SourceFile { rel, path: entry.into_path(), kind, form, size });
+        files.push(SourceFile {
+            rel,
+            path: entry.into_path(),
+            kind,
+            form,
+            size,
+        });
     }
     (SourceSet { files }, diags)
 }

@@ -14,14 +14,28 @@ pub fn check_id(id: &str) -> Result<(), String> {
         return Err("the id is empty".into());
     }
     if id.len() > MAX_ID_LEN {
-        return Err(format!("the id is {} characters long; the limit is {}", id.len(), MAX_ID_LEN));
+        return Err(format!(
+            "the id is {} characters long; the limit is {}",
+            id.len(),
+            MAX_ID_LEN
+        ));
     }
     let first = id.as_bytes()[0];
     if !(first.is_ascii_lowercase() || first.is_ascii_digit()) {
-        return Err(format!("the id `{}` must start with a lower-case letter or a digit", id));
+        return Err(format!(
+            "the id `{}` must start with a lower-case letter or a digit",
+            id
+        ));
     }
-    if let Some(c) = id.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Err(format!("the id `{}` contains `{}`; ids use only a-z, 0-9 and `-`", id, c.escape_default()));
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "the id `{}` contains `{}`; ids use only a-z, 0-9 and `-`",
+            id,
+            c.escape_default()
+        ));
     }
     Ok(())
 }
@@ -59,6 +73,12 @@ pub fn fold_name(name: &str) -> String {
         }
         _ => name.to_string(),
     };
+    fold_text(&name)
+}
+
+/// Text folded for matching: Unicode-normalised, accents and case
+/// removed, runs of anything but letters and digits to one space.
+pub fn fold_text(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.nfkd().filter(|c| !is_combining_mark(*c)) {
         if c.is_alphanumeric() {
@@ -89,16 +109,26 @@ pub fn normalise_orcid(raw: &str) -> Result<String, String> {
             _ => c.is_ascii_digit(),
         });
     if !shape_ok {
-        return Err(format!("`{}` is not an ORCID iD; write it as 0000-0002-1825-0097", raw));
+        return Err(format!(
+            "`{}` is not an ORCID iD; write it as 0000-0002-1825-0097",
+            raw
+        ));
     }
     let mut total = 0u32;
     for &c in b[..18].iter().filter(|c| c.is_ascii_digit()) {
         total = (total + u32::from(c - b'0')) * 2;
     }
     let check = (12 - total % 11) % 11;
-    let expected = if check == 10 { b'X' } else { b'0' + check as u8 };
+    let expected = if check == 10 {
+        b'X'
+    } else {
+        b'0' + check as u8
+    };
     if b[18] != expected {
-        return Err(format!("`{}` has a wrong check digit; copy the iD again from orcid.org", raw));
+        return Err(format!(
+            "`{}` has a wrong check digit; copy the iD again from orcid.org",
+            raw
+        ));
     }
     Ok(s.to_string())
 }
@@ -107,10 +137,16 @@ pub fn normalise_orcid(raw: &str) -> Result<String, String> {
 pub fn normalise_doi(raw: &str) -> Result<String, String> {
     let s = raw.trim();
     let lower = s.to_ascii_lowercase();
-    let cut = ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"]
-        .iter()
-        .find(|p| lower.starts_with(*p))
-        .map_or(0, |p| p.len());
+    let cut = [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ]
+    .iter()
+    .find(|p| lower.starts_with(*p))
+    .map_or(0, |p| p.len());
     let doi = &s[cut..];
     let ok = doi.starts_with("10.")
         && doi.contains('/')
@@ -119,7 +155,10 @@ pub fn normalise_doi(raw: &str) -> Result<String, String> {
     if ok {
         Ok(doi.to_string())
     } else {
-        Err(format!("`{}` is not a DOI; a DOI looks like 10.48550/arXiv.2401.02038", raw))
+        Err(format!(
+            "`{}` is not a DOI; a DOI looks like 10.48550/arXiv.2401.02038",
+            raw
+        ))
     }
 }
 
@@ -169,16 +208,28 @@ mod tests {
 
     #[test]
     fn orcids() {
-        assert_eq!(normalise_orcid("0000-0002-1825-0097").unwrap(), "0000-0002-1825-0097");
-        assert_eq!(normalise_orcid("https://orcid.org/0000-0001-5109-3700").unwrap(), "0000-0001-5109-3700");
+        assert_eq!(
+            normalise_orcid("0000-0002-1825-0097").unwrap(),
+            "0000-0002-1825-0097"
+        );
+        assert_eq!(
+            normalise_orcid("https://orcid.org/0000-0001-5109-3700").unwrap(),
+            "0000-0001-5109-3700"
+        );
         assert!(normalise_orcid("0000-0002-1825-0098").is_err());
         assert!(normalise_orcid("0000-0002-1825").is_err());
-        assert_eq!(normalise_orcid("0000-0002-1694-233X").unwrap(), "0000-0002-1694-233X");
+        assert_eq!(
+            normalise_orcid("0000-0002-1694-233X").unwrap(),
+            "0000-0002-1694-233X"
+        );
     }
 
     #[test]
     fn dois_and_links() {
-        assert_eq!(normalise_doi("https://doi.org/10.1/abc").unwrap(), "10.1/abc");
+        assert_eq!(
+            normalise_doi("https://doi.org/10.1/abc").unwrap(),
+            "10.1/abc"
+        );
         assert!(normalise_doi("11.1/abc").is_err());
         assert!(check_link("https://x.org").is_ok());
         assert!(check_link("mailto:a@b.c").is_ok());

@@ -43,43 +43,326 @@ impl Rng {
 }
 
 const FIRST: &[&str] = &[
-    "Zhengliang", "Dajiang", "Wei", "Li", "Mei", "Hiroshi", "Yuki", "Ananya", "Rahul", "Priya", "José", "María",
-    "Sofía", "Łukasz", "Zoë", "Björn", "Åsa", "Søren", "Noémie", "François", "Chloé", "Müge", "Ömer", "Nguyễn",
-    "Olúwaseun", "Chidi", "Amara", "Kwame", "Fatima", "Omar", "Layla", "Dmitri", "Анна", "Иван", "Ελένη",
-    "Γιώργος", "محمد", "سارة", "יעל", "李", "王芳", "田中", "김민준", "Jae-won", "Aroha", "Tane", "Emma", "Liam",
-    "Olivia", "Noah", "Ava", "Lucas", "Mateus", "Thiago", "Siobhán", "Seán", "Eilidh", "Ngozi", "Tomás", "Inés",
+    "Zhengliang",
+    "Dajiang",
+    "Wei",
+    "Li",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Ananya",
+    "Rahul",
+    "Priya",
+    "José",
+    "María",
+    "Sofía",
+    "Łukasz",
+    "Zoë",
+    "Björn",
+    "Åsa",
+    "Søren",
+    "Noémie",
+    "François",
+    "Chloé",
+    "Müge",
+    "Ömer",
+    "Nguyễn",
+    "Olúwaseun",
+    "Chidi",
+    "Amara",
+    "Kwame",
+    "Fatima",
+    "Omar",
+    "Layla",
+    "Dmitri",
+    "Анна",
+    "Иван",
+    "Ελένη",
+    "Γιώργος",
+    "محمد",
+    "سارة",
+    "יעל",
+    "李",
+    "王芳",
+    "田中",
+    "김민준",
+    "Jae-won",
+    "Aroha",
+    "Tane",
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Mateus",
+    "Thiago",
+    "Siobhán",
+    "Seán",
+    "Eilidh",
+    "Ngozi",
+    "Tomás",
+    "Inés",
 ];
 const LAST: &[&str] = &[
-    "Liu", "Zhu", "Wang", "Zhang", "Chen", "Sato", "Suzuki", "Sharma", "Patel", "Iyer", "García", "Fernández",
-    "Müller", "Schröder", "Kowalski", "Nowak", "Dvořák", "Novák", "Østergaard", "Lindqvist", "Dubois", "Lefèvre",
-    "Yılmaz", "Öztürk", "Trần", "Adébáyọ̀", "Okafor", "Mensah", "Haddad", "Nasser", "Ivanova", "Петров",
-    "Παπαδόπουλος", "العلي", "כהן", "王", "山本", "박", "Kim", "Ngata", "Smith", "Johnson", "O'Brien",
-    "Hasegawa-Johnson", "van der Berg", "de la Cruz", "Silva", "Santos", "Costa", "MacDonald", "Nakamura",
+    "Liu",
+    "Zhu",
+    "Wang",
+    "Zhang",
+    "Chen",
+    "Sato",
+    "Suzuki",
+    "Sharma",
+    "Patel",
+    "Iyer",
+    "García",
+    "Fernández",
+    "Müller",
+    "Schröder",
+    "Kowalski",
+    "Nowak",
+    "Dvořák",
+    "Novák",
+    "Østergaard",
+    "Lindqvist",
+    "Dubois",
+    "Lefèvre",
+    "Yılmaz",
+    "Öztürk",
+    "Trần",
+    "Adébáyọ̀",
+    "Okafor",
+    "Mensah",
+    "Haddad",
+    "Nasser",
+    "Ivanova",
+    "Петров",
+    "Παπαδόπουλος",
+    "العلي",
+    "כהן",
+    "王",
+    "山本",
+    "박",
+    "Kim",
+    "Ngata",
+    "Smith",
+    "Johnson",
+    "O'Brien",
+    "Hasegawa-Johnson",
+    "van der Berg",
+    "de la Cruz",
+    "Silva",
+    "Santos",
+    "Costa",
+    "MacDonald",
+    "Nakamura",
 ];
 const FIELDS: &[&[&str]] = &[
-    &["functional brain networks", "fMRI", "cortical folding", "brain connectivity", "neuroimaging", "resting-state networks", "cortical gradients"],
-    &["large language models", "knowledge distillation", "prompt engineering", "instruction tuning", "retrieval augmentation", "model alignment", "tokenization"],
-    &["vision transformer", "image segmentation", "object detection", "self-supervised learning", "contrastive learning", "medical imaging", "few-shot learning"],
-    &["graph neural networks", "knowledge graphs", "link prediction", "network embedding", "community detection", "heterogeneous graphs"],
-    &["protein folding", "gene expression", "single-cell sequencing", "drug discovery", "molecular dynamics", "genome assembly"],
-    &["climate modelling", "sea ice", "carbon cycle", "extreme precipitation", "ocean circulation", "land surface models"],
-    &["speech recognition", "speaker diarization", "prosody", "spoken language understanding", "audio representation learning"],
-    &["data visualization", "human-computer interaction", "visual analytics", "accessibility", "user studies", "information foraging"],
-    &["quantum error correction", "quantum circuits", "variational algorithms", "superconducting qubits", "quantum chemistry"],
-    &["causal inference", "bayesian optimization", "probabilistic programming", "variational inference", "time series forecasting"],
+    &[
+        "functional brain networks",
+        "fMRI",
+        "cortical folding",
+        "brain connectivity",
+        "neuroimaging",
+        "resting-state networks",
+        "cortical gradients",
+    ],
+    &[
+        "large language models",
+        "knowledge distillation",
+        "prompt engineering",
+        "instruction tuning",
+        "retrieval augmentation",
+        "model alignment",
+        "tokenization",
+    ],
+    &[
+        "vision transformer",
+        "image segmentation",
+        "object detection",
+        "self-supervised learning",
+        "contrastive learning",
+        "medical imaging",
+        "few-shot learning",
+    ],
+    &[
+        "graph neural networks",
+        "knowledge graphs",
+        "link prediction",
+        "network embedding",
+        "community detection",
+        "heterogeneous graphs",
+    ],
+    &[
+        "protein folding",
+        "gene expression",
+        "single-cell sequencing",
+        "drug discovery",
+        "molecular dynamics",
+        "genome assembly",
+    ],
+    &[
+        "climate modelling",
+        "sea ice",
+        "carbon cycle",
+        "extreme precipitation",
+        "ocean circulation",
+        "land surface models",
+    ],
+    &[
+        "speech recognition",
+        "speaker diarization",
+        "prosody",
+        "spoken language understanding",
+        "audio representation learning",
+    ],
+    &[
+        "data visualization",
+        "human-computer interaction",
+        "visual analytics",
+        "accessibility",
+        "user studies",
+        "information foraging",
+    ],
+    &[
+        "quantum error correction",
+        "quantum circuits",
+        "variational algorithms",
+        "superconducting qubits",
+        "quantum chemistry",
+    ],
+    &[
+        "causal inference",
+        "bayesian optimization",
+        "probabilistic programming",
+        "variational inference",
+        "time series forecasting",
+    ],
 ];
 const FILLER: &[&str] = &[
-    "we", "study", "the", "problem", "of", "robust", "estimation", "under", "distribution", "shift", "and", "show",
-    "that", "a", "simple", "method", "based", "on", "structured", "priors", "improves", "accuracy", "across",
-    "benchmarks", "while", "reducing", "computational", "cost", "our", "analysis", "reveals", "in", "which",
-    "regimes", "existing", "approaches", "fail", "experiments", "on", "public", "datasets", "confirm", "these",
-    "findings", "further", "ablations", "highlight", "interpretability", "scalability", "for", "practical",
-    "deployment", "code", "is", "available", "this", "paper", "introduces", "framework", "evaluation", "protocol",
+    "we",
+    "study",
+    "the",
+    "problem",
+    "of",
+    "robust",
+    "estimation",
+    "under",
+    "distribution",
+    "shift",
+    "and",
+    "show",
+    "that",
+    "a",
+    "simple",
+    "method",
+    "based",
+    "on",
+    "structured",
+    "priors",
+    "improves",
+    "accuracy",
+    "across",
+    "benchmarks",
+    "while",
+    "reducing",
+    "computational",
+    "cost",
+    "our",
+    "analysis",
+    "reveals",
+    "in",
+    "which",
+    "regimes",
+    "existing",
+    "approaches",
+    "fail",
+    "experiments",
+    "on",
+    "public",
+    "datasets",
+    "confirm",
+    "these",
+    "findings",
+    "further",
+    "ablations",
+    "highlight",
+    "interpretability",
+    "scalability",
+    "for",
+    "practical",
+    "deployment",
+    "code",
+    "is",
+    "available",
+    "this",
+    "paper",
+    "introduces",
+    "framework",
+    "evaluation",
+    "protocol",
 ];
-const VENUES: &[&str] = &["arXiv", "NeurIPS", "ICML", "ICLR", "Nature", "Science", "PLOS ONE", "NeuroImage", "Medical Image Analysis", "ACL", "EMNLP", "CVPR", "IEEE TMI", "Bioinformatics", "Journal of Climate"];
-const TYPES: &[&str] = &["preprint", "preprint", "article", "article", "article", "conference-paper", "conference-paper", "chapter", "thesis", "dataset", "software", "book", "other"];
-const INST_KIND: &[&str] = &["University of", "Institute of Technology,", "Research Centre", "National Laboratory,", "College of"];
-const PLACES: &[&str] = &["Georgia", "Texas", "Oslo", "Kyoto", "São Paulo", "Zürich", "Kraków", "Lagos", "Nairobi", "Auckland", "Montréal", "Seoul", "Chennai", "Gdańsk", "Reykjavík", "Lyon", "Delft", "Cork", "Tartu", "Bogotá"];
+const VENUES: &[&str] = &[
+    "arXiv",
+    "NeurIPS",
+    "ICML",
+    "ICLR",
+    "Nature",
+    "Science",
+    "PLOS ONE",
+    "NeuroImage",
+    "Medical Image Analysis",
+    "ACL",
+    "EMNLP",
+    "CVPR",
+    "IEEE TMI",
+    "Bioinformatics",
+    "Journal of Climate",
+];
+const TYPES: &[&str] = &[
+    "preprint",
+    "preprint",
+    "article",
+    "article",
+    "article",
+    "conference-paper",
+    "conference-paper",
+    "chapter",
+    "thesis",
+    "dataset",
+    "software",
+    "book",
+    "other",
+];
+const INST_KIND: &[&str] = &[
+    "University of",
+    "Institute of Technology,",
+    "Research Centre",
+    "National Laboratory,",
+    "College of",
+];
+const PLACES: &[&str] = &[
+    "Georgia",
+    "Texas",
+    "Oslo",
+    "Kyoto",
+    "São Paulo",
+    "Zürich",
+    "Kraków",
+    "Lagos",
+    "Nairobi",
+    "Auckland",
+    "Montréal",
+    "Seoul",
+    "Chennai",
+    "Gdańsk",
+    "Reykjavík",
+    "Lyon",
+    "Delft",
+    "Cork",
+    "Tartu",
+    "Bogotá",
+];
 
 fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -100,8 +383,16 @@ fn orcid(rng: &mut Rng) -> String {
         total = (total + d) * 2;
     }
     let check = (12 - total % 11) % 11;
-    let c = if check == 10 { 'X' } else { char::from_digit(check, 10).unwrap() };
-    let s: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).chain(std::iter::once(c)).collect();
+    let c = if check == 10 {
+        'X'
+    } else {
+        char::from_digit(check, 10).unwrap()
+    };
+    let s: String = digits
+        .iter()
+        .map(|d| char::from_digit(*d, 10).unwrap())
+        .chain(std::iter::once(c))
+        .collect();
     format!("{}-{}-{}-{}", &s[0..4], &s[4..8], &s[8..12], &s[12..])
 }
 
@@ -138,15 +429,26 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let seed: u64 = args.iter().position(|a| a == "--seed").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(42);
+    let seed: u64 = args
+        .iter()
+        .position(|a| a == "--seed")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(42);
     let (n_res, n_works) = match size.as_str() {
         "S" => (1_000, 10_000),
         "M" => (10_000, 100_000),
         "L" => (100_000, 1_000_000),
-        other => match other.split_once('/').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))) {
+        other => match other
+            .split_once('/')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        {
             Some(p) => p,
             None => {
-                eprintln!("scholarsite-world: unknown size `{}`; use S, M, L or RESEARCHERS/WORKS", other);
+                eprintln!(
+                    "scholarsite-world: unknown size `{}`; use S, M, L or RESEARCHERS/WORKS",
+                    other
+                );
                 std::process::exit(2);
             }
         },
@@ -172,21 +474,32 @@ fn write_world(out: &Path, n_res: usize, n_works: usize, seed: u64) -> std::io::
     }
     fs::write(
         out.join("site.toml"),
-        format!("title = \"Synthetic world {}/{}\"\nbase_url = \"https://example.org/people/\"\n", n_res, n_works),
+        format!(
+            "title = \"Synthetic world {}/{}\"\nbase_url = \"https://example.org/people/\"\n",
+            n_res, n_works
+        ),
     )?;
     let n_inst = (n_res / 50).max(1);
-    let mut w = BufWriter::new(fs::File::create(out.join("content/institutions/institutions.jsonl"))?);
+    let mut w = BufWriter::new(fs::File::create(
+        out.join("content/institutions/institutions.jsonl"),
+    )?);
     let mut inst_ids = Vec::new();
     for i in 0..n_inst {
         let name = format!("{} {} {}", rng.pick(INST_KIND), rng.pick(PLACES), i + 1);
         let id = format!("{}-{}", slug(&name), i);
-        writeln!(w, "{}", json!({"id": id, "name": name, "country": rng.pick(PLACES)}))?;
+        writeln!(
+            w,
+            "{}",
+            json!({"id": id, "name": name, "country": rng.pick(PLACES)})
+        )?;
         inst_ids.push(id);
     }
     w.flush()?;
 
     let mut res_ids = Vec::with_capacity(n_res);
-    let mut w = BufWriter::new(fs::File::create(out.join("content/researchers/researchers.jsonl"))?);
+    let mut w = BufWriter::new(fs::File::create(
+        out.join("content/researchers/researchers.jsonl"),
+    )?);
     for i in 0..n_res {
         let name = name(&mut rng);
         let id = format!("{}-{}", slug(&name), i);
@@ -204,7 +517,11 @@ fn write_world(out: &Path, n_res: usize, n_works: usize, seed: u64) -> std::io::
         }
         rec["open_to_collaborate"] = json!(rng.chance(0.5));
         if rng.chance(0.3) {
-            rec["bio"] = json!(format!("{}\n\n{}", sentence(&mut rng, FIELDS[0], 30), sentence(&mut rng, FIELDS[1], 25)));
+            rec["bio"] = json!(format!(
+                "{}\n\n{}",
+                sentence(&mut rng, FIELDS[0], 30),
+                sentence(&mut rng, FIELDS[1], 25)
+            ));
         }
         writeln!(w, "{}", rec)?;
         res_ids.push(id);
@@ -218,19 +535,33 @@ fn write_world(out: &Path, n_res: usize, n_works: usize, seed: u64) -> std::io::
         let size = (10 + rng.below(51)).min(n_res - i);
         let members: Vec<usize> = (i..i + size).collect();
         let mut acc = 0.0;
-        let cumulative = (0..size).map(|k| {
-            acc += 1.0 / (k as f64 + 1.0);
-            acc
-        }).collect();
+        let cumulative = (0..size)
+            .map(|k| {
+                acc += 1.0 / (k as f64 + 1.0);
+                acc
+            })
+            .collect();
         // A middle initial keeps outsiders from matching researchers by name.
         let outsiders = (0..size * 2)
             .map(|_| {
                 let initial = (b'A' + rng.below(26) as u8) as char;
                 let n = format!("{} {}. {}", rng.word(FIRST), initial, rng.word(LAST));
-                (n, if rng.chance(0.3) { Some(orcid(&mut rng)) } else { None })
+                (
+                    n,
+                    if rng.chance(0.3) {
+                        Some(orcid(&mut rng))
+                    } else {
+                        None
+                    },
+                )
             })
             .collect();
-        communities.push(Community { members, cumulative, field: rng.below(FIELDS.len()), outsiders });
+        communities.push(Community {
+            members,
+            cumulative,
+            field: rng.below(FIELDS.len()),
+            outsiders,
+        });
         i += size;
     }
 
@@ -244,23 +575,36 @@ fn write_world(out: &Path, n_res: usize, n_works: usize, seed: u64) -> std::io::
                 old.flush()?;
             }
             file_no += 1;
-            w = Some(BufWriter::new(fs::File::create(out.join(format!("content/works/works-{:03}.jsonl", file_no)))?));
+            w = Some(BufWriter::new(fs::File::create(
+                out.join(format!("content/works/works-{:03}.jsonl", file_no)),
+            )?));
         }
         let c = &communities[rng.below(communities.len())];
         let vocab = FIELDS[c.field];
         let mut authors = Vec::new();
         let consortium = k % consortium_every == consortium_every / 2;
-        let n_site = if consortium { c.members.len() } else { 1 + (rng.below(6) * rng.below(6)) / 6 };
+        let n_site = if consortium {
+            c.members.len()
+        } else {
+            1 + (rng.below(6) * rng.below(6)) / 6
+        };
         let total = c.cumulative[c.cumulative.len() - 1];
         for _ in 0..n_site {
             let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
-            let m = c.members[c.cumulative.partition_point(|&v| v < x).min(c.members.len() - 1)];
+            let m = c.members[c
+                .cumulative
+                .partition_point(|&v| v < x)
+                .min(c.members.len() - 1)];
             let a = json!({"id": res_ids[m]});
             if !authors.contains(&a) {
                 authors.push(a);
             }
         }
-        let n_out = if consortium { 1_000 + rng.below(2_000) } else { rng.below(5) };
+        let n_out = if consortium {
+            1_000 + rng.below(2_000)
+        } else {
+            rng.below(5)
+        };
         for j in 0..n_out {
             if consortium {
                 authors.push(json!(format!("Consortium Member {}-{}", k, j)));
@@ -287,10 +631,12 @@ fn write_world(out: &Path, n_res: usize, n_works: usize, seed: u64) -> std::io::
             _ => format!("{} meets {}", cap(t1), t2),
         };
         let sentences = 6 + rng.below(8);
-        let abstract_: Vec<String> = (0..sentences).map(|_| {
-            let n = 12 + rng.below(14);
-            sentence(&mut rng, vocab, n)
-        }).collect();
+        let abstract_: Vec<String> = (0..sentences)
+            .map(|_| {
+                let n = 12 + rng.below(14);
+                sentence(&mut rng, vocab, n)
+            })
+            .collect();
         let mut rec = json!({
             "id": format!("w{}-{}", k, slug(&title).chars().take(40).collect::<String>().trim_end_matches('-')),
             "title": title,

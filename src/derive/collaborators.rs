@@ -59,7 +59,13 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
             let mut spellings: Vec<Vec<(&str, u32)>> = Vec::new();
             for &w in ws {
                 let work = &corpus.works[w as usize];
-                for a in work.authors.iter().take(cap.saturating_add(1)).filter(|a| **a != Author::Researcher(me)).take(cap) {
+                for a in work
+                    .authors
+                    .iter()
+                    .take(cap.saturating_add(1))
+                    .filter(|a| **a != Author::Researcher(me))
+                    .take(cap)
+                {
                     let key = key_of(a);
                     match index.get(&key) {
                         Some(&i) => {
@@ -86,7 +92,13 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
                                 Author::External { name, .. } => vec![(name.as_str(), 1)],
                                 Author::Researcher(_) => Vec::new(),
                             });
-                            out.push(Collaborator { key, name, orcid, shared: 1, latest_year: work.year });
+                            out.push(Collaborator {
+                                key,
+                                name,
+                                orcid,
+                                shared: 1,
+                                latest_year: work.year,
+                            });
                         }
                     }
                 }

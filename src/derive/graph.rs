@@ -87,18 +87,27 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
         url: Some(researcher_url(config, &res.id)),
         weight: works.len() as u32,
         year: None,
-            x: 0.0,
-            y: 0.0,
+        x: 0.0,
+        y: 0.0,
     }];
     let mut edges = Vec::new();
 
-    let insts: Vec<u32> = res.affiliations.iter().take(MAX_INSTITUTIONS).copied().collect();
+    let insts: Vec<u32> = res
+        .affiliations
+        .iter()
+        .take(MAX_INSTITUTIONS)
+        .copied()
+        .collect();
     let mut left = budget.saturating_sub(1);
     let insts = &insts[..insts.len().min(left)];
     left -= insts.len();
     let topics = &topics[..topics.len().min(left)];
     left -= topics.len();
-    let co_share = collabs.len().min(left.div_ceil(2)).max(left.saturating_sub(works.len())).min(collabs.len());
+    let co_share = collabs
+        .len()
+        .min(left.div_ceil(2))
+        .max(left.saturating_sub(works.len()))
+        .min(collabs.len());
     let collabs = &collabs[..co_share];
     left -= collabs.len();
     let works = &works[..works.len().min(left)];
@@ -106,7 +115,12 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
     for &i in insts {
         let inst = &corpus.institutions[i as usize];
         let id = format!("institution:{}", inst.id);
-        edges.push(Edge { source: center.clone(), target: id.clone(), kind: "affiliation", weight: 1 });
+        edges.push(Edge {
+            source: center.clone(),
+            target: id.clone(),
+            kind: "affiliation",
+            weight: 1,
+        });
         nodes.push(Node {
             id,
             kind: "institution",
@@ -123,7 +137,12 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
         let info = &d.topics[t.topic as usize];
         let id = format!("topic:{}", info.id);
         topic_nodes.insert(t.topic, id.clone());
-        edges.push(Edge { source: center.clone(), target: id.clone(), kind: "topic", weight: t.works });
+        edges.push(Edge {
+            source: center.clone(),
+            target: id.clone(),
+            kind: "topic",
+            weight: t.works,
+        });
         nodes.push(Node {
             id,
             kind: "topic",
@@ -139,22 +158,48 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
     for c in collabs {
         let id = coauthor_node_id(corpus, &c.key);
         person_nodes.insert(&c.key, id.clone());
-        edges.push(Edge { source: center.clone(), target: id.clone(), kind: "co-author", weight: c.shared });
-        let url = c.researcher().map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
+        edges.push(Edge {
+            source: center.clone(),
+            target: id.clone(),
+            kind: "co-author",
+            weight: c.shared,
+        });
+        let url = c
+            .researcher()
+            .map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
         if let Some(o) = c.researcher() {
             for &i in &corpus.researchers[o as usize].affiliations {
                 if insts.contains(&i) {
                     let target = format!("institution:{}", corpus.institutions[i as usize].id);
-                    edges.push(Edge { source: id.clone(), target, kind: "affiliation", weight: 1 });
+                    edges.push(Edge {
+                        source: id.clone(),
+                        target,
+                        kind: "affiliation",
+                        weight: 1,
+                    });
                 }
             }
         }
-        nodes.push(Node { id, kind: "coauthor", label: c.name.clone(), url, weight: c.shared, year: c.latest_year, x: 0.0, y: 0.0 });
+        nodes.push(Node {
+            id,
+            kind: "coauthor",
+            label: c.name.clone(),
+            url,
+            weight: c.shared,
+            year: c.latest_year,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     for &w in works {
         let work = &corpus.works[w as usize];
         let id = format!("work:{}", work.id);
-        edges.push(Edge { source: center.clone(), target: id.clone(), kind: "authored", weight: 1 });
+        edges.push(Edge {
+            source: center.clone(),
+            target: id.clone(),
+            kind: "authored",
+            weight: 1,
+        });
         let mut people = 1;
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             if *a == Author::Researcher(r) {
@@ -162,12 +207,22 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             }
             if let Some(p) = person_nodes.get(&super::collaborators::key_of(a)) {
                 people += 1;
-                edges.push(Edge { source: p.clone(), target: id.clone(), kind: "authored", weight: 1 });
+                edges.push(Edge {
+                    source: p.clone(),
+                    target: id.clone(),
+                    kind: "authored",
+                    weight: 1,
+                });
             }
         }
         for t in &d.work_topics[w as usize] {
             if let Some(tn) = topic_nodes.get(&t.topic) {
-                edges.push(Edge { source: id.clone(), target: tn.clone(), kind: "topic", weight: 1 });
+                edges.push(Edge {
+                    source: id.clone(),
+                    target: tn.clone(),
+                    kind: "topic",
+                    weight: 1,
+                });
             }
         }
         nodes.push(Node {
@@ -203,15 +258,35 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
 /// outside the group, most shared works first; then works, those shared by
 /// several members first, then newest. Same node and edge kinds as a
 /// researcher's slice; `researcher` names the group.
-pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str, members: &[u32], budget: usize) -> Graph {
+pub fn group_slice(
+    corpus: &Corpus,
+    d: &Derived,
+    config: &Config,
+    group_id: &str,
+    members: &[u32],
+    budget: usize,
+) -> Graph {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
-    let member_ids: Vec<String> = members.iter().map(|&m| format!("researcher:{}", corpus.researchers[m as usize].id)).collect();
-    let member_pos: HashMap<u32, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let member_ids: Vec<String> = members
+        .iter()
+        .map(|&m| format!("researcher:{}", corpus.researchers[m as usize].id))
+        .collect();
+    let member_pos: HashMap<u32, usize> =
+        members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let is_member = |r: u32| member_pos.contains_key(&r);
     for (&m, id) in members.iter().zip(&member_ids) {
         let res = &corpus.researchers[m as usize];
-        nodes.push(Node { id: id.clone(), kind: "researcher", label: res.name.clone(), url: Some(researcher_url(config, &res.id)), weight: d.works_of[m as usize].len() as u32, year: None, x: 0.0, y: 0.0 });
+        nodes.push(Node {
+            id: id.clone(),
+            kind: "researcher",
+            label: res.name.clone(),
+            url: Some(researcher_url(config, &res.id)),
+            weight: d.works_of[m as usize].len() as u32,
+            year: None,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     let mut left = budget.saturating_sub(nodes.len());
 
@@ -256,8 +331,13 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
             }
         }
     }
-    let mut co_list: Vec<(&super::Collaborator, u32)> = co_order.iter().map(|c| (*c, co[&c.key].0)).collect();
-    co_list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)).then_with(|| a.0.key.cmp(&b.0.key)));
+    let mut co_list: Vec<(&super::Collaborator, u32)> =
+        co_order.iter().map(|c| (*c, co[&c.key].0)).collect();
+    co_list.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.name.cmp(&b.0.name))
+            .then_with(|| a.0.key.cmp(&b.0.key))
+    });
 
     // Works of any member: shared by more members first, then newest.
     let mut work_m: HashMap<u32, u32> = HashMap::new();
@@ -269,9 +349,16 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
     let mut works: Vec<(u32, u32)> = work_m.into_iter().collect();
     works.sort_by(|a, b| {
         let (wa, wb) = (&corpus.works[a.0 as usize], &corpus.works[b.0 as usize]);
-        b.1.cmp(&a.1).then(wb.year.cmp(&wa.year)).then_with(|| wa.title.cmp(&wb.title)).then(a.0.cmp(&b.0))
+        b.1.cmp(&a.1)
+            .then(wb.year.cmp(&wa.year))
+            .then_with(|| wa.title.cmp(&wb.title))
+            .then(a.0.cmp(&b.0))
     });
-    let co_share = co_list.len().min(left.div_ceil(2)).max(left.saturating_sub(works.len())).min(co_list.len());
+    let co_share = co_list
+        .len()
+        .min(left.div_ceil(2))
+        .max(left.saturating_sub(works.len()))
+        .min(co_list.len());
     co_list.truncate(co_share);
     left -= co_list.len();
     works.truncate(left);
@@ -282,28 +369,64 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
         let id = format!("institution:{}", inst.id);
         for (&m, mid) in members.iter().zip(&member_ids) {
             if corpus.researchers[m as usize].affiliations.contains(&i) {
-                edges.push(Edge { source: mid.clone(), target: id.clone(), kind: "affiliation", weight: 1 });
+                edges.push(Edge {
+                    source: mid.clone(),
+                    target: id.clone(),
+                    kind: "affiliation",
+                    weight: 1,
+                });
             }
         }
-        nodes.push(Node { id, kind: "institution", label: inst.name.clone(), url: Some(config.permalink(&format!("institutions/{}/", inst.id))), weight: w, year: None, x: 0.0, y: 0.0 });
+        nodes.push(Node {
+            id,
+            kind: "institution",
+            label: inst.name.clone(),
+            url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
+            weight: w,
+            year: None,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     for &(t, w) in &topics {
         let info = &d.topics[t as usize];
         let id = format!("topic:{}", info.id);
         topic_nodes.insert(t, id.clone());
         for (&m, mid) in members.iter().zip(&member_ids) {
-            if let Some(rt) = d.researcher_topics[m as usize].iter().find(|x| x.topic == t) {
-                edges.push(Edge { source: mid.clone(), target: id.clone(), kind: "topic", weight: rt.works });
+            if let Some(rt) = d.researcher_topics[m as usize]
+                .iter()
+                .find(|x| x.topic == t)
+            {
+                edges.push(Edge {
+                    source: mid.clone(),
+                    target: id.clone(),
+                    kind: "topic",
+                    weight: rt.works,
+                });
             }
         }
-        nodes.push(Node { id, kind: "topic", label: info.label.clone(), url: Some(config.permalink(&format!("topics/{}/", info.id))), weight: w, year: None, x: 0.0, y: 0.0 });
+        nodes.push(Node {
+            id,
+            kind: "topic",
+            label: info.label.clone(),
+            url: Some(config.permalink(&format!("topics/{}/", info.id))),
+            weight: w,
+            year: None,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     // Members who are each other's co-authors.
     for (a, &ma) in members.iter().enumerate() {
         for c in &d.collaborators[ma as usize] {
             if let Some(&b) = c.researcher().and_then(|r| member_pos.get(&r)) {
                 if a < b {
-                    edges.push(Edge { source: member_ids[a].clone(), target: member_ids[b].clone(), kind: "co-author", weight: c.shared });
+                    edges.push(Edge {
+                        source: member_ids[a].clone(),
+                        target: member_ids[b].clone(),
+                        kind: "co-author",
+                        weight: c.shared,
+                    });
                 }
             }
         }
@@ -313,10 +436,26 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
         let id = coauthor_node_id(corpus, &c.key);
         person_nodes.insert(&c.key, id.clone());
         for &(mi, shared) in &co[&c.key].1 {
-            edges.push(Edge { source: member_ids[mi].clone(), target: id.clone(), kind: "co-author", weight: shared });
+            edges.push(Edge {
+                source: member_ids[mi].clone(),
+                target: id.clone(),
+                kind: "co-author",
+                weight: shared,
+            });
         }
-        let url = c.researcher().map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
-        nodes.push(Node { id, kind: "coauthor", label: c.name.clone(), url, weight: total, year: c.latest_year, x: 0.0, y: 0.0 });
+        let url = c
+            .researcher()
+            .map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
+        nodes.push(Node {
+            id,
+            kind: "coauthor",
+            label: c.name.clone(),
+            url,
+            weight: total,
+            year: c.latest_year,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     for &(w, _) in &works {
         let work = &corpus.works[w as usize];
@@ -331,17 +470,39 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
                 },
             };
             people += 1;
-            edges.push(Edge { source, target: id.clone(), kind: "authored", weight: 1 });
+            edges.push(Edge {
+                source,
+                target: id.clone(),
+                kind: "authored",
+                weight: 1,
+            });
         }
         for t in &d.work_topics[w as usize] {
             if let Some(tn) = topic_nodes.get(&t.topic) {
-                edges.push(Edge { source: id.clone(), target: tn.clone(), kind: "topic", weight: 1 });
+                edges.push(Edge {
+                    source: id.clone(),
+                    target: tn.clone(),
+                    kind: "topic",
+                    weight: 1,
+                });
             }
         }
-        nodes.push(Node { id, kind: "work", label: work.title.clone(), url: Some(config.permalink(&format!("works/{}/", work.id))), weight: people, year: work.year, x: 0.0, y: 0.0 });
+        nodes.push(Node {
+            id,
+            kind: "work",
+            label: work.title.clone(),
+            url: Some(config.permalink(&format!("works/{}/", work.id))),
+            weight: people,
+            year: work.year,
+            x: 0.0,
+            y: 0.0,
+        });
     }
     let total_works: usize = {
-        let mut all: Vec<u32> = members.iter().flat_map(|&m| d.works_of[m as usize].iter().copied()).collect();
+        let mut all: Vec<u32> = members
+            .iter()
+            .flat_map(|&m| d.works_of[m as usize].iter().copied())
+            .collect();
         all.sort_unstable();
         all.dedup();
         all.len()
@@ -350,7 +511,12 @@ pub fn group_slice(corpus: &Corpus, d: &Derived, config: &Config, group_id: &str
         version: SCHEMA_VERSION,
         researcher: format!("group:{}", group_id),
         node_budget: budget,
-        totals: Totals { works: total_works, coauthors: co.len(), topics: topic_nodes.len(), institutions: insts.len() },
+        totals: Totals {
+            works: total_works,
+            coauthors: co.len(),
+            topics: topic_nodes.len(),
+            institutions: insts.len(),
+        },
         nodes,
         edges,
     };

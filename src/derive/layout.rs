@@ -30,7 +30,12 @@ fn ring_of(kind: &str) -> usize {
 /// Writes `x` and `y` of every node.
 pub fn layout(g: &mut Graph) {
     let n = g.nodes.len();
-    let index: HashMap<&str, usize> = g.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
     for e in &g.edges {
         if let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str())) {
@@ -41,7 +46,9 @@ pub fn layout(g: &mut Graph) {
     drop(index);
     let mut angle: Vec<Option<f64>> = vec![None; n];
     let mut radius = vec![0.0; n];
-    let rings: Vec<Vec<usize>> = (0..4).map(|r| (0..n).filter(|&i| ring_of(g.nodes[i].kind) == r).collect()).collect();
+    let rings: Vec<Vec<usize>> = (0..4)
+        .map(|r| (0..n).filter(|&i| ring_of(g.nodes[i].kind) == r).collect())
+        .collect();
 
     // Centre: one researcher at the origin, or a group's members on a small ring.
     if rings[0].len() > 1 {
@@ -50,13 +57,21 @@ pub fn layout(g: &mut Graph) {
     }
     // Inner ring: heaviest first, evenly from the top.
     let mut inner = rings[1].clone();
-    inner.sort_by(|&a, &b| g.nodes[b].weight.cmp(&g.nodes[a].weight).then_with(|| g.nodes[a].id.cmp(&g.nodes[b].id)));
+    inner.sort_by(|&a, &b| {
+        g.nodes[b]
+            .weight
+            .cmp(&g.nodes[a].weight)
+            .then_with(|| g.nodes[a].id.cmp(&g.nodes[b].id))
+    });
     spread(&inner, &vec![None; inner.len()], &mut angle);
     inner.iter().for_each(|&i| radius[i] = R_INNER);
     // Outer, then middle: each near the placed nodes it is joined to.
     for (ring, r) in [(3, R_OUTER), (2, R_MIDDLE)] {
         let nodes = &rings[ring];
-        let desired: Vec<Option<f64>> = nodes.iter().map(|&i| circular_mean(adj[i].iter().filter_map(|&j| angle[j]))).collect();
+        let desired: Vec<Option<f64>> = nodes
+            .iter()
+            .map(|&i| circular_mean(adj[i].iter().filter_map(|&j| angle[j])))
+            .collect();
         spread(nodes, &desired, &mut angle);
         let split = nodes.len() > SPLIT_AT;
         let mut ordered: Vec<usize> = nodes.clone();
@@ -89,7 +104,10 @@ fn spread(nodes: &[usize], desired: &[Option<f64>], angle: &mut [Option<f64>]) {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
     });
-    let offsets = order.iter().enumerate().filter_map(|(k, &i)| desired[i].map(|d| d - k as f64 * step));
+    let offsets = order
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &i)| desired[i].map(|d| d - k as f64 * step));
     let start = circular_mean(offsets).unwrap_or(-PI / 2.0 + step / 2.0);
     for (k, &i) in order.iter().enumerate() {
         angle[nodes[i]] = Some(start + k as f64 * step);

@@ -55,6 +55,8 @@ pub struct Derived {
     pub researcher_topics: Vec<Vec<ResearcherTopic>>,
     /// Per institution: affiliated researchers.
     pub members: Vec<Vec<u32>>,
+    /// Per institution: works with an author affiliated there, newest first.
+    pub institution_works: Vec<Vec<u32>>,
     pub bio_html: Vec<Option<SafeHtml>>,
     pub abstract_html: Vec<Option<SafeHtml>>,
     pub institution_html: Vec<Option<SafeHtml>>,
@@ -66,7 +68,11 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
     let collaborators = collaborators::compute(corpus, &works_of, config.max_coauthors_per_work);
     let close = collaborators
         .iter()
-        .map(|cs| cs.iter().filter(|c| c.shared >= config.close_min_shared).count() as u32)
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| c.shared >= config.close_min_shared)
+                .count() as u32
+        })
         .collect();
     let (topics, work_topics, researcher_topics) = assign_topics(corpus, &works_of, config);
     let mut members = vec![Vec::new(); corpus.institutions.len()];
@@ -75,6 +81,7 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
             members[i as usize].push(r as u32);
         }
     }
+    let institution_works = institution_works(corpus);
     let md = |s: &Option<String>| s.as_deref().map(markdown::render);
     Derived {
         works_of,
@@ -84,9 +91,18 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
         work_topics,
         researcher_topics,
         members,
+        institution_works,
         bio_html: corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
-        abstract_html: corpus.works.par_iter().map(|w| md(&w.abstract_md)).collect(),
-        institution_html: corpus.institutions.iter().map(|i| md(&i.description)).collect(),
+        abstract_html: corpus
+            .works
+            .par_iter()
+            .map(|w| md(&w.abstract_md))
+            .collect(),
+        institution_html: corpus
+            .institutions
+            .iter()
+            .map(|i| md(&i.description))
+            .collect(),
         topic_html: corpus.topics.iter().map(|t| md(&t.description)).collect(),
     }
 }
@@ -100,13 +116,19 @@ fn works_of(corpus: &Corpus) -> Vec<Vec<u32>> {
             }
         }
     }
-    works_of.par_iter_mut().for_each(|ws| {
-        ws.sort_by(|&a, &b| {
-            let (a, b) = (&corpus.works[a as usize], &corpus.works[b as usize]);
-            b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)).then_with(|| a.id.cmp(&b.id))
-        })
-    });
     works_of
+        .par_iter_mut()
+        .for_each(|ws| ws.sort_by(|&a, &b| newest_first(corpus, a, b)));
+    works_of
+}
+
+/// The order of every list of works: newest first, then by title.
+fn newest_first(corpus: &Corpus, a: u32, b: u32) -> std::cmp::Ordering {
+    let (a, b) = (&corpus.works[a as usize], &corpus.works[b as usize]);
+    b.year
+        .cmp(&a.year)
+        .then_with(|| a.title.cmp(&b.title))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// The topic table: topic files first, then topics as works and
@@ -122,7 +144,14 @@ impl Registry {
         let i = self.topics.len() as u32;
         self.by_id.insert(id.clone(), i);
         self.by_name.entry(fold_name(&label)).or_insert(i);
-        self.topics.push(TopicInfo { id, label, declared, decl, works: Vec::new(), researchers: Vec::new() });
+        self.topics.push(TopicInfo {
+            id,
+            label,
+            declared,
+            decl,
+            works: Vec::new(),
+            researchers: Vec::new(),
+        });
         i
     }
 
@@ -147,10 +176,18 @@ impl Registry {
     }
 }
 
-type TopicTables = (Vec<TopicInfo>, Vec<Vec<WorkTopic>>, Vec<Vec<ResearcherTopic>>);
+type TopicTables = (
+    Vec<TopicInfo>,
+    Vec<Vec<WorkTopic>>,
+    Vec<Vec<ResearcherTopic>>,
+);
 
 fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> TopicTables {
-    let mut reg = Registry { topics: Vec::new(), by_id: HashMap::new(), by_name: HashMap::new() };
+    let mut reg = Registry {
+        topics: Vec::new(),
+        by_id: HashMap::new(),
+        by_name: HashMap::new(),
+    };
     for (i, t) in corpus.topics.iter().enumerate() {
         let idx = reg.add(t.id.clone(), t.name.clone(), true, Some(i as u32));
         for a in &t.aliases {
@@ -165,7 +202,13 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
         }
         for label in &work.topics {
             if let Some(t) = reg.resolve(label, true) {
-                push_unique(&mut work_topics[w], WorkTopic { topic: t, extracted: false });
+                push_unique(
+                    &mut work_topics[w],
+                    WorkTopic {
+                        topic: t,
+                        extracted: false,
+                    },
+                );
             }
         }
     }
@@ -194,7 +237,13 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
                     None => continue,
                 },
             };
-            push_unique(&mut work_topics[w as usize], WorkTopic { topic: t, extracted: true });
+            push_unique(
+                &mut work_topics[w as usize],
+                WorkTopic {
+                    topic: t,
+                    extracted: true,
+                },
+            );
         }
     }
     let mut topics = reg.topics;
@@ -217,7 +266,12 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
             let mut v: Vec<(u32, u32)> = m.into_iter().collect();
             v.sort_by(|a, b| {
                 b.1.cmp(&a.1)
-                    .then_with(|| topics[b.0 as usize].works.len().cmp(&topics[a.0 as usize].works.len()))
+                    .then_with(|| {
+                        topics[b.0 as usize]
+                            .works
+                            .len()
+                            .cmp(&topics[a.0 as usize].works.len())
+                    })
                     .then_with(|| topics[a.0 as usize].id.cmp(&topics[b.0 as usize].id))
             });
             v
@@ -231,14 +285,22 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
         // Declared interests first, in the researcher's order, then by works.
         let mut top: Vec<ResearcherTopic> = interests[r]
             .iter()
-            .map(|&t| ResearcherTopic { topic: t, works: cs.iter().find(|c| c.0 == t).map_or(0, |c| c.1), declared: true })
+            .map(|&t| ResearcherTopic {
+                topic: t,
+                works: cs.iter().find(|c| c.0 == t).map_or(0, |c| c.1),
+                declared: true,
+            })
             .collect();
         for &(t, n) in cs {
             if top.len() >= config.top_topics {
                 break;
             }
             if !top.iter().any(|x| x.topic == t) {
-                top.push(ResearcherTopic { topic: t, works: n, declared: false });
+                top.push(ResearcherTopic {
+                    topic: t,
+                    works: n,
+                    declared: false,
+                });
             }
         }
         top.truncate(config.top_topics.max(interests[r].len()));
@@ -251,7 +313,10 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
             }
         }
     }
-    topics.par_iter_mut().for_each(|t| t.researchers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0))));
+    topics.par_iter_mut().for_each(|t| {
+        t.researchers
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)))
+    });
     (topics, work_topics, researcher_topics)
 }
 
@@ -259,4 +324,22 @@ fn push_unique(v: &mut Vec<WorkTopic>, t: WorkTopic) {
     if !v.iter().any(|x| x.topic == t.topic) {
         v.push(t);
     }
+}
+
+/// Works by institution, from the affiliations given on each work's
+/// authors; newest first, then by title, like a profile's list.
+fn institution_works(corpus: &Corpus) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new(); corpus.institutions.len()];
+    for (w, work) in corpus.works.iter().enumerate() {
+        for &(_, i) in &work.author_institutions {
+            let list: &mut Vec<u32> = &mut out[i as usize];
+            if list.last() != Some(&(w as u32)) {
+                list.push(w as u32);
+            }
+        }
+    }
+    for list in &mut out {
+        list.sort_by(|&a, &b| newest_first(corpus, a, b));
+    }
+    out
 }

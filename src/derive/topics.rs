@@ -26,50 +26,444 @@ use xxhash_rust::xxh3::xxh3_64;
 
 pub const STOP_WORDS: &[&str] = &[
     // English function words
-    "a", "about", "above", "after", "again", "against", "all", "almost", "along", "already", "also", "although",
-    "always", "am", "among", "an", "and", "another", "any", "are", "as", "at", "be", "because", "been", "before",
-    "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done",
-    "down", "due", "during", "each", "either", "else", "enough", "etc", "even", "ever", "every", "few", "for",
-    "from", "further", "furthermore", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
-    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "let", "like",
-    "likely", "many", "may", "me", "might", "more", "moreover", "most", "much", "must", "my", "neither", "no",
-    "nor", "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others", "otherwise",
-    "our", "ours", "out", "over", "own", "per", "perhaps", "rather", "same", "she", "should", "since", "so",
-    "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "thereby",
-    "therefore", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards",
-    "two", "three", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when",
-    "where", "whereas", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
-    "without", "would", "yet", "you", "your", "there's", "it's", "don't",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "almost",
+    "along",
+    "already",
+    "also",
+    "although",
+    "always",
+    "am",
+    "among",
+    "an",
+    "and",
+    "another",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "cannot",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "down",
+    "due",
+    "during",
+    "each",
+    "either",
+    "else",
+    "enough",
+    "etc",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "for",
+    "from",
+    "further",
+    "furthermore",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "however",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "least",
+    "less",
+    "let",
+    "like",
+    "likely",
+    "many",
+    "may",
+    "me",
+    "might",
+    "more",
+    "moreover",
+    "most",
+    "much",
+    "must",
+    "my",
+    "neither",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "often",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "others",
+    "otherwise",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "per",
+    "perhaps",
+    "rather",
+    "same",
+    "she",
+    "should",
+    "since",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "thereby",
+    "therefore",
+    "these",
+    "they",
+    "this",
+    "those",
+    "though",
+    "through",
+    "thus",
+    "to",
+    "too",
+    "toward",
+    "towards",
+    "two",
+    "three",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "via",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whereas",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "would",
+    "yet",
+    "you",
+    "your",
+    "there's",
+    "it's",
+    "don't",
     // The boilerplate of abstracts
-    "abstract", "achieve", "achieved", "achieves", "address", "addresses", "advantage", "advantages",
-    "aim", "aimed", "aims", "allow", "allows", "analyze", "analyse", "apply", "applied", "applying", "approach",
-    "approaches", "available", "based", "better", "background", "called", "case", "cases", "challenge",
-    "challenges", "challenging", "common", "compared", "comparing", "comprehensive", "conclusion",
-    "conclusions", "consider", "considered", "considering", "consists", "contain", "contains", "core",
-    "crucial", "current", "currently", "demonstrate", "demonstrated", "demonstrates", "demonstrating",
-    "describe", "described", "design", "designed", "despite", "develop", "developed", "different", "discuss",
-    "effective", "effectively", "efficient", "efficiently", "enable", "enables", "enabling", "enhance",
-    "especially", "evaluate", "evaluated", "existing", "experiment", "experiments", "experimental", "explore",
-    "explores", "extensive", "field", "finally", "find", "findings", "first", "focus", "focuses", "found",
-    "four", "future", "general", "generally", "given", "great", "help", "high", "highly", "highlight",
-    "highlights", "idea", "important", "improve", "improved", "improves", "include", "includes", "including",
-    "increasing", "indicate", "indicates", "insight", "insights", "instead", "introduce", "introduces",
-    "introduced", "investigate", "investigated", "issue", "issues", "key", "known", "large-scale", "largely",
-    "lead", "leads", "leading", "limited", "main", "mainly", "make", "makes", "making", "meanwhile", "method",
-    "methods", "methodology", "new", "novel", "number", "numerous", "objective", "obtain", "obtained",
-    "overall", "paper", "particular", "particularly", "potential", "potentially", "present", "presents",
-    "previous", "prior", "problem", "problems", "promising", "propose", "proposed", "proposes", "provide",
-    "provides", "providing", "recent", "recently", "reveal", "reveals", "remain", "remains", "require",
-    "requires", "respectively", "result", "results", "second", "several", "show", "showed", "shown", "shows",
-    "significant", "significantly", "similar", "simple", "specific", "specifically", "state-of-the-art",
-    "strong", "studied", "studies", "study", "successfully", "suggest", "suggests", "superior", "survey",
-    "take", "takes", "task", "tasks", "technique", "techniques", "therein", "time", "together", "toward",
-    "understand", "understanding", "use", "used", "uses", "using", "various", "way", "ways", "well", "whole",
-    "work", "works", "yield", "yields", "year", "years", "art", "state", "able", "across", "addition",
-    "additional", "furthermore", "hence", "first-time", "time-consuming", "e.g", "i.e", "et", "al",
-    "consistent", "emerging", "comprehensive", "competitive", "relatively", "toward",
-    "increasingly", "widely", "largely-unexplored", "unexplored", "lack", "little", "good", "best", "higher",
-    "lower", "larger", "smaller", "following", "certain", "likewise", "typically", "usually", "mostly",
+    "abstract",
+    "achieve",
+    "achieved",
+    "achieves",
+    "address",
+    "addresses",
+    "advantage",
+    "advantages",
+    "aim",
+    "aimed",
+    "aims",
+    "allow",
+    "allows",
+    "analyze",
+    "analyse",
+    "apply",
+    "applied",
+    "applying",
+    "approach",
+    "approaches",
+    "available",
+    "based",
+    "better",
+    "background",
+    "called",
+    "case",
+    "cases",
+    "challenge",
+    "challenges",
+    "challenging",
+    "common",
+    "compared",
+    "comparing",
+    "comprehensive",
+    "conclusion",
+    "conclusions",
+    "consider",
+    "considered",
+    "considering",
+    "consists",
+    "contain",
+    "contains",
+    "core",
+    "crucial",
+    "current",
+    "currently",
+    "demonstrate",
+    "demonstrated",
+    "demonstrates",
+    "demonstrating",
+    "describe",
+    "described",
+    "design",
+    "designed",
+    "despite",
+    "develop",
+    "developed",
+    "different",
+    "discuss",
+    "effective",
+    "effectively",
+    "efficient",
+    "efficiently",
+    "enable",
+    "enables",
+    "enabling",
+    "enhance",
+    "especially",
+    "evaluate",
+    "evaluated",
+    "existing",
+    "experiment",
+    "experiments",
+    "experimental",
+    "explore",
+    "explores",
+    "extensive",
+    "field",
+    "finally",
+    "find",
+    "findings",
+    "first",
+    "focus",
+    "focuses",
+    "found",
+    "four",
+    "future",
+    "general",
+    "generally",
+    "given",
+    "great",
+    "help",
+    "high",
+    "highly",
+    "highlight",
+    "highlights",
+    "idea",
+    "important",
+    "improve",
+    "improved",
+    "improves",
+    "include",
+    "includes",
+    "including",
+    "increasing",
+    "indicate",
+    "indicates",
+    "insight",
+    "insights",
+    "instead",
+    "introduce",
+    "introduces",
+    "introduced",
+    "investigate",
+    "investigated",
+    "issue",
+    "issues",
+    "key",
+    "known",
+    "large-scale",
+    "largely",
+    "lead",
+    "leads",
+    "leading",
+    "limited",
+    "main",
+    "mainly",
+    "make",
+    "makes",
+    "making",
+    "meanwhile",
+    "method",
+    "methods",
+    "methodology",
+    "new",
+    "novel",
+    "number",
+    "numerous",
+    "objective",
+    "obtain",
+    "obtained",
+    "overall",
+    "paper",
+    "particular",
+    "particularly",
+    "potential",
+    "potentially",
+    "present",
+    "presents",
+    "previous",
+    "prior",
+    "problem",
+    "problems",
+    "promising",
+    "propose",
+    "proposed",
+    "proposes",
+    "provide",
+    "provides",
+    "providing",
+    "recent",
+    "recently",
+    "reveal",
+    "reveals",
+    "remain",
+    "remains",
+    "require",
+    "requires",
+    "respectively",
+    "result",
+    "results",
+    "second",
+    "several",
+    "show",
+    "showed",
+    "shown",
+    "shows",
+    "significant",
+    "significantly",
+    "similar",
+    "simple",
+    "specific",
+    "specifically",
+    "state-of-the-art",
+    "strong",
+    "studied",
+    "studies",
+    "study",
+    "successfully",
+    "suggest",
+    "suggests",
+    "superior",
+    "survey",
+    "take",
+    "takes",
+    "task",
+    "tasks",
+    "technique",
+    "techniques",
+    "therein",
+    "time",
+    "together",
+    "toward",
+    "understand",
+    "understanding",
+    "use",
+    "used",
+    "uses",
+    "using",
+    "various",
+    "way",
+    "ways",
+    "well",
+    "whole",
+    "work",
+    "works",
+    "yield",
+    "yields",
+    "year",
+    "years",
+    "art",
+    "state",
+    "able",
+    "across",
+    "addition",
+    "additional",
+    "furthermore",
+    "hence",
+    "first-time",
+    "time-consuming",
+    "e.g",
+    "i.e",
+    "et",
+    "al",
+    "consistent",
+    "emerging",
+    "comprehensive",
+    "competitive",
+    "relatively",
+    "toward",
+    "increasingly",
+    "widely",
+    "largely-unexplored",
+    "unexplored",
+    "lack",
+    "little",
+    "good",
+    "best",
+    "higher",
+    "lower",
+    "larger",
+    "smaller",
+    "following",
+    "certain",
+    "likewise",
+    "typically",
+    "usually",
+    "mostly",
 ];
 
 /// The stop words as a set of word hashes (see [`word_hash`]).
@@ -118,7 +512,11 @@ impl<'a> Phrase<'a> {
 
     /// Lower-case words joined by spaces.
     fn key(&self) -> String {
-        self.surface().iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ")
+        self.surface()
+            .iter()
+            .map(|w| w.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -126,7 +524,9 @@ impl<'a> Phrase<'a> {
 /// apostrophes, and a possessive `'s`.
 fn trim_word(raw: &str) -> &str {
     let w = raw.trim_matches(|c: char| c == '-' || c == '\'' || c == '’');
-    w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)
+    w.strip_suffix("'s")
+        .or_else(|| w.strip_suffix("’s"))
+        .unwrap_or(w)
 }
 
 /// The last words of the current run: hash, raw start and end, and
@@ -146,7 +546,10 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
     let mut last = [Word::default(); 3];
     let mut run = 0usize;
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '.'))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), '.')))
+    {
         if c.is_alphanumeric() || c == '-' || c == '\'' || c == '’' {
             start.get_or_insert(i);
             continue;
@@ -154,7 +557,16 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
         if let Some(s) = start.take() {
             match content_word(&text[s..i]) {
                 Some((hash, single)) => {
-                    last = [last[1], last[2], Word { hash, start: s, end: i, single }];
+                    last = [
+                        last[1],
+                        last[2],
+                        Word {
+                            hash,
+                            start: s,
+                            end: i,
+                            single,
+                        },
+                    ];
                     run += 1;
                     let w = &last[2];
                     if w.single {
@@ -164,7 +576,11 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
                         f(mix(last[1].hash, w.hash), 2, &text[last[1].start..w.end]);
                     }
                     if run >= 3 {
-                        f(mix(mix(last[0].hash, last[1].hash), w.hash), 3, &text[last[0].start..w.end]);
+                        f(
+                            mix(mix(last[0].hash, last[1].hash), w.hash),
+                            3,
+                            &text[last[0].start..w.end],
+                        );
                     }
                 }
                 None => run = 0,
@@ -198,7 +614,8 @@ fn content_word(raw: &str) -> Option<(u64, bool)> {
 /// `fMRI`, `ViT`, `LLMs`, `MG-ViT`: a part with an upper-case letter
 /// after its first (`Few-Shot` is title case, not an acronym).
 fn is_acronym(w: &str) -> bool {
-    w.split('-').any(|part| part.chars().skip(1).any(|c| c.is_uppercase()))
+    w.split('-')
+        .any(|part| part.chars().skip(1).any(|c| c.is_uppercase()))
 }
 
 /// Hash of a word, case-folded, without allocating for ASCII words.
@@ -216,12 +633,18 @@ fn word_hash(w: &str) -> u64 {
 
 /// Combines word hashes into a phrase hash; order matters.
 fn mix(a: u64, b: u64) -> u64 {
-    (a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+    (a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .rotate_left(23)
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
 /// Calls `f(hash, words, span, weight)` for every phrase of the title
 /// (weight 3) and the abstract (weight 1).
-fn each_phrase<'a>(title: &'a str, abstract_: Option<&'a str>, mut f: impl FnMut(u64, usize, &'a str, f64)) {
+fn each_phrase<'a>(
+    title: &'a str,
+    abstract_: Option<&'a str>,
+    mut f: impl FnMut(u64, usize, &'a str, f64),
+) {
     for (text, weight) in [(title, 3.0), (abstract_.unwrap_or(""), 1.0)] {
         scan(text, |h, n, span| f(h, n, span, weight));
     }
@@ -230,11 +653,18 @@ fn each_phrase<'a>(title: &'a str, abstract_: Option<&'a str>, mut f: impl FnMut
 fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
     let mut map: HashMap<u64, usize, BuildId> = HashMap::default();
     let mut out: Vec<Phrase<'a>> = Vec::new();
-    each_phrase(title, abstract_, |hash, words, span, weight| match map.get(&hash) {
-        Some(&i) => out[i].weight += weight,
-        None => {
-            map.insert(hash, out.len());
-            out.push(Phrase { hash, span, words, weight });
+    each_phrase(title, abstract_, |hash, words, span, weight| {
+        match map.get(&hash) {
+            Some(&i) => out[i].weight += weight,
+            None => {
+                map.insert(hash, out.len());
+                out.push(Phrase {
+                    hash,
+                    span,
+                    words,
+                    weight,
+                });
+            }
         }
     });
     out
@@ -262,7 +692,9 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
             || (HashMap::default(), Vec::new()),
             |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
                 seen.clear();
-                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| seen.push(h));
+                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| {
+                    seen.push(h)
+                });
                 seen.sort_unstable();
                 seen.dedup();
                 for &h in &seen {
@@ -273,7 +705,11 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
         )
         .map(|(df, _)| df)
         .reduce(HashMap::default, |mut a, b| {
-            let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
+            let (mut big, small) = if a.len() >= b.len() {
+                (std::mem::take(&mut a), b)
+            } else {
+                (b, a)
+            };
             for (k, v) in small {
                 *big.entry(k).or_default() += v;
             }
@@ -283,23 +719,33 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
         .par_iter()
         .map(|&w| {
             let work = &corpus.works[w as usize];
-            let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
-                .into_iter()
-                .filter(|p| p.weight >= 2.0 && (p.words > 1 || is_acronym(trim_word(p.span)) || !looks_modifier(&trim_word(p.span).to_lowercase())))
-                .map(|p| {
-                    let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
-                    let length = match p.words {
-                        1 if is_acronym(trim_word(p.span)) => 1.0,
-                        1 => 0.6,
-                        2 => 1.5,
-                        _ => 1.8,
-                    };
-                    let score = p.weight * (1.0 + n_docs / d).ln() * length;
-                    (d >= 2.0 || p.weight >= 5.0, score, p)
-                })
-                .collect();
+            let mut scored: Vec<(bool, f64, Phrase)> =
+                phrases(&work.title, work.abstract_md.as_deref())
+                    .into_iter()
+                    .filter(|p| {
+                        p.weight >= 2.0
+                            && (p.words > 1
+                                || is_acronym(trim_word(p.span))
+                                || !looks_modifier(&trim_word(p.span).to_lowercase()))
+                    })
+                    .map(|p| {
+                        let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
+                        let length = match p.words {
+                            1 if is_acronym(trim_word(p.span)) => 1.0,
+                            1 => 0.6,
+                            2 => 1.5,
+                            _ => 1.8,
+                        };
+                        let score = p.weight * (1.0 + n_docs / d).ln() * length;
+                        (d >= 2.0 || p.weight >= 5.0, score, p)
+                    })
+                    .collect();
             // Eligible phrases first, best first; ties by hash, for determinism.
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.hash.cmp(&b.2.hash)));
+            scored.sort_by(|a, b| {
+                b.0.cmp(&a.0)
+                    .then(b.1.total_cmp(&a.1))
+                    .then(a.2.hash.cmp(&b.2.hash))
+            });
             let any_eligible = scored.first().is_some_and(|s| s.0);
             let mut chosen: Vec<(f64, Extracted)> = Vec::new();
             for (eligible, score, p) in scored {
@@ -310,8 +756,13 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
                 if chosen.iter().any(|(_, c)| contains_words(&c.key, &key)) {
                     continue;
                 }
-                let upgrade = chosen.iter().position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
-                let e = Extracted { label: label_of(&p.surface()), key };
+                let upgrade = chosen
+                    .iter()
+                    .position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
+                let e = Extracted {
+                    label: label_of(&p.surface()),
+                    key,
+                };
                 match upgrade {
                     Some(i) => {
                         chosen[i] = (score, e);
@@ -329,7 +780,9 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
 /// Single words that are mostly modifiers or verbs ("unified",
 /// "learning", "spatial") make poor topics on their own.
 fn looks_modifier(word: &str) -> bool {
-    ["ed", "ing", "al", "ic", "ive", "ous", "ly", "ful", "able"].iter().any(|s| word.ends_with(s))
+    ["ed", "ing", "al", "ic", "ive", "ous", "ly", "ful", "able"]
+        .iter()
+        .any(|s| word.ends_with(s))
 }
 
 /// After an upgrade, drops any other chosen phrase the new one contains.
@@ -337,7 +790,10 @@ fn dedupe_contained(chosen: &mut Vec<(f64, Extracted)>) {
     let mut i = 0;
     while i < chosen.len() {
         let inner = &chosen[i].1.key;
-        let contained = chosen.iter().enumerate().any(|(j, (_, c))| j != i && contains_words(&c.key, inner));
+        let contained = chosen
+            .iter()
+            .enumerate()
+            .any(|(j, (_, c))| j != i && contains_words(&c.key, inner));
         if contained {
             chosen.remove(i);
         } else {
@@ -356,7 +812,13 @@ fn contains_words(outer: &str, inner: &str) -> bool {
 fn label_of(surface: &[&str]) -> String {
     surface
         .iter()
-        .map(|w| if is_acronym(w) { w.to_string() } else { w.to_lowercase() })
+        .map(|w| {
+            if is_acronym(w) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -368,18 +830,42 @@ mod tests {
     #[test]
     fn phrases_stop_at_stop_words_and_punctuation() {
         let mut found = Vec::new();
-        scan("We propose a Vision Transformer, for fMRI data's use.", |_, n, span| found.push((n, span)));
-        assert_eq!(found, vec![(1, "Vision"), (1, "Transformer"), (2, "Vision Transformer"), (1, "fMRI"), (1, "data's"), (2, "fMRI data's")]);
-        let p = Phrase { hash: 0, span: "fMRI data's", words: 2, weight: 1.0 };
+        scan(
+            "We propose a Vision Transformer, for fMRI data's use.",
+            |_, n, span| found.push((n, span)),
+        );
+        assert_eq!(
+            found,
+            vec![
+                (1, "Vision"),
+                (1, "Transformer"),
+                (2, "Vision Transformer"),
+                (1, "fMRI"),
+                (1, "data's"),
+                (2, "fMRI data's")
+            ]
+        );
+        let p = Phrase {
+            hash: 0,
+            span: "fMRI data's",
+            words: 2,
+            weight: 1.0,
+        };
         assert_eq!(p.surface(), vec!["fMRI", "data"]);
         assert_eq!(p.key(), "fmri data");
     }
 
     #[test]
     fn labels_keep_acronyms() {
-        assert_eq!(label_of(&["Large", "Language", "Models"]), "large language models");
+        assert_eq!(
+            label_of(&["Large", "Language", "Models"]),
+            "large language models"
+        );
         assert_eq!(label_of(&["fMRI"]), "fMRI");
-        assert!(contains_words("functional brain networks", "brain networks"));
+        assert!(contains_words(
+            "functional brain networks",
+            "brain networks"
+        ));
         assert!(!contains_words("functional brain networks", "rain"));
     }
 }

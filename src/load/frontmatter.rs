@@ -37,11 +37,20 @@ pub fn split(text: &str) -> Result<Split<'_>, (u32, String, String)> {
         let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
         if text[pos..end].trim_end() == fence {
             let body_start = (end + 1).min(text.len());
-            return Ok(Split { format, front: &text[start..pos], front_line: 2, body: &text[body_start..] });
+            return Ok(Split {
+                format,
+                front: &text[start..pos],
+                front_line: 2,
+                body: &text[body_start..],
+            });
         }
         pos = end + 1;
     }
-    Err((1, format!("the front matter opened by `{}` is never closed", fence), format!("add a `{}` line after the last field", fence)))
+    Err((
+        1,
+        format!("the front matter opened by `{}` is never closed", fence),
+        format!("add a `{}` line after the last field", fence),
+    ))
 }
 
 #[cfg(test)]

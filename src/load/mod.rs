@@ -101,7 +101,10 @@ pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
             }
         })
         .collect();
-    let mut site = RawSite { files: sources.files.iter().map(|f| f.rel.clone()).collect(), ..Default::default() };
+    let mut site = RawSite {
+        files: sources.files.iter().map(|f| f.rel.clone()).collect(),
+        ..Default::default()
+    };
     let mut diags = Diagnostics::new();
     for (parsed, d) in results {
         diags.extend(d);
@@ -115,7 +118,10 @@ pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
     (site, diags)
 }
 
-fn map<T>(r: (Vec<Rec<T>>, Vec<Diagnostic>), f: impl FnOnce(Vec<Rec<T>>) -> Parsed) -> (Parsed, Vec<Diagnostic>) {
+fn map<T>(
+    r: (Vec<Rec<T>>, Vec<Diagnostic>),
+    f: impl FnOnce(Vec<Rec<T>>) -> Parsed,
+) -> (Parsed, Vec<Diagnostic>) {
     (f(r.0), r.1)
 }
 
@@ -134,7 +140,8 @@ fn parse_file<T: Record>(f: &SourceFile, index: u32) -> (Vec<Rec<T>>, Vec<Diagno
 }
 
 fn read_utf8(f: &SourceFile) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(&f.path).map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?;
+    let bytes = std::fs::read(&f.path)
+        .map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();
@@ -147,7 +154,8 @@ fn read_utf8(f: &SourceFile) -> Result<String, Diagnostic> {
 }
 
 fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<Rec<T>, Diagnostic> {
-    let split = frontmatter::split(text).map_err(|(line, msg, help)| Diagnostic::error(&f.rel, msg).line(line).help(help))?;
+    let split = frontmatter::split(text)
+        .map_err(|(line, msg, help)| Diagnostic::error(&f.rel, msg).line(line).help(help))?;
     let offset = split.front_line - 1;
     let located = |msg: String, byte: Option<usize>, path: String| {
         let mut d = Diagnostic::error(&f.rel, msg.clone()).field(path);
@@ -164,12 +172,21 @@ fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<R
     };
     let mut raw: T = match split.format {
         FrontMatterFormat::Toml => {
-            let de = toml::Deserializer::parse(split.front)
-                .map_err(|e| located(e.message().trim().to_string(), e.span().map(|s| s.start), String::new()))?;
+            let de = toml::Deserializer::parse(split.front).map_err(|e| {
+                located(
+                    e.message().trim().to_string(),
+                    e.span().map(|s| s.start),
+                    String::new(),
+                )
+            })?;
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = path_string(e.path());
                 let inner = e.into_inner();
-                located(inner.message().trim().to_string(), inner.span().map(|s| s.start), path)
+                located(
+                    inner.message().trim().to_string(),
+                    inner.span().map(|s| s.start),
+                    path,
+                )
             })?
         }
         FrontMatterFormat::Yaml => {
@@ -183,33 +200,54 @@ fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<R
         }
     };
     let keys = front_matter_keys(split.front, split.format, offset);
-    let origin = Origin { file: index, line: 1, keys: Some(keys) };
+    let origin = Origin {
+        file: index,
+        line: 1,
+        keys: Some(keys),
+    };
     let body = split.body.trim();
     if !body.is_empty() {
         if raw.body_mut().is_some() {
-            return Err(Diagnostic::error(&f.rel, format!("the {} is given twice: in front matter and as the body", f.kind.body_field()))
-                .field(f.kind.body_field())
-                .line(origin.field_line(f.kind.body_field()))
-                .help("keep one of the two"));
+            return Err(Diagnostic::error(
+                &f.rel,
+                format!(
+                    "the {} is given twice: in front matter and as the body",
+                    f.kind.body_field()
+                ),
+            )
+            .field(f.kind.body_field())
+            .line(origin.field_line(f.kind.body_field()))
+            .help("keep one of the two"));
         }
         *raw.body_mut() = Some(body.to_string());
     }
     let id = match raw.id_mut().take() {
         Some(id) => id,
-        None => f.path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned()),
+        None => f
+            .path
+            .file_stem()
+            .map_or(String::new(), |s| s.to_string_lossy().into_owned()),
     };
     Ok(Rec { origin, id, raw })
 }
 
 /// Top-level keys of the front matter and their file lines, so that later
 /// checks can point at the line of a field that parsed but is invalid.
-fn front_matter_keys(front: &str, format: FrontMatterFormat, offset: u32) -> Box<[(Box<str>, u32)]> {
+fn front_matter_keys(
+    front: &str,
+    format: FrontMatterFormat,
+    offset: u32,
+) -> Box<[(Box<str>, u32)]> {
     let mut keys = Vec::new();
     for (i, line) in front.lines().enumerate() {
         if line.starts_with([' ', '\t', '#', '[', '-']) {
             continue;
         }
-        let sep = if format == FrontMatterFormat::Toml { '=' } else { ':' };
+        let sep = if format == FrontMatterFormat::Toml {
+            '='
+        } else {
+            ':'
+        };
         if let Some((k, _)) = line.split_once(sep) {
             let k = k.trim().trim_matches('"');
             if !k.is_empty() {
@@ -228,7 +266,11 @@ fn front_matter_keys(front: &str, format: FrontMatterFormat, offset: u32) -> Box
     keys.into_boxed_slice()
 }
 
-fn parse_jsonl<T: Record>(f: &SourceFile, index: u32, text: &str) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
+fn parse_jsonl<T: Record>(
+    f: &SourceFile,
+    index: u32,
+    text: &str,
+) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
     let lines: Vec<(u32, &str)> = text
         .lines()
         .enumerate()
@@ -236,7 +278,11 @@ fn parse_jsonl<T: Record>(f: &SourceFile, index: u32, text: &str) -> (Vec<Rec<T>
         .map(|(i, l)| (i as u32 + 1, l))
         .collect();
     if lines.is_empty() {
-        return (Vec::new(), vec![Diagnostic::error(&f.rel, "the file has no records").help("add one JSON object per line, or delete the file")]);
+        return (
+            Vec::new(),
+            vec![Diagnostic::error(&f.rel, "the file has no records")
+                .help("add one JSON object per line, or delete the file")],
+        );
     }
     // Chunks keep input order through the indexed collect.
     let chunks: Vec<(Vec<Rec<T>>, Vec<Diagnostic>)> = lines
@@ -262,27 +308,53 @@ fn parse_jsonl<T: Record>(f: &SourceFile, index: u32, text: &str) -> (Vec<Rec<T>
     if diags.len() > MAX_ERRORS_PER_FILE {
         let more = diags.len() - MAX_ERRORS_PER_FILE;
         diags.truncate(MAX_ERRORS_PER_FILE);
-        diags.push(Diagnostic::error(&f.rel, format!("{} more records in this file have errors", more)).help("fix the errors above and run again"));
+        diags.push(
+            Diagnostic::error(
+                &f.rel,
+                format!("{} more records in this file have errors", more),
+            )
+            .help("fix the errors above and run again"),
+        );
     }
     (recs, diags)
 }
 
-fn parse_json_line<T: Record>(f: &SourceFile, index: u32, line: u32, text: &str) -> Result<Rec<T>, Diagnostic> {
+fn parse_json_line<T: Record>(
+    f: &SourceFile,
+    index: u32,
+    line: u32,
+    text: &str,
+) -> Result<Rec<T>, Diagnostic> {
     if text.len() > MAX_LINE_BYTES {
-        return Err(Diagnostic::error(&f.rel, format!("the record is {} bytes; the limit is {}", text.len(), MAX_LINE_BYTES)).line(line));
+        return Err(Diagnostic::error(
+            &f.rel,
+            format!(
+                "the record is {} bytes; the limit is {}",
+                text.len(),
+                MAX_LINE_BYTES
+            ),
+        )
+        .line(line));
     }
     if !text.trim_start().starts_with('{') {
         return Err(Diagnostic::error(&f.rel, "the line is not a JSON object")
             .line(line)
-            .help(format!("write each {} as one object, {{\"id\": \"…\", …}}, on its own line", f.kind.noun())));
+            .help(format!(
+                "write each {} as one object, {{\"id\": \"…\", …}}, on its own line",
+                f.kind.noun()
+            )));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let located = |path: String, inner: serde_json::Error| {
         let msg = strip_position(&inner.to_string());
-        let d = Diagnostic::error(&f.rel, msg.clone()).at(line, inner.column().max(1) as u32).field(path);
+        let d = Diagnostic::error(&f.rel, msg.clone())
+            .at(line, inner.column().max(1) as u32)
+            .field(path);
         match unknown_field_help(&msg) {
             Some(h) => d.help(h),
-            None if inner.is_syntax() || inner.is_eof() => d.help("each line must be one complete JSON object"),
+            None if inner.is_syntax() || inner.is_eof() => {
+                d.help("each line must be one complete JSON object")
+            }
             None => d,
         }
     };
@@ -294,9 +366,20 @@ fn parse_json_line<T: Record>(f: &SourceFile, index: u32, line: u32, text: &str)
     let id = raw.id_mut().take().ok_or_else(|| {
         Diagnostic::error(&f.rel, "missing field `id`")
             .line(line)
-            .help(format!("every {} in a .jsonl file needs an \"id\"", f.kind.noun()))
+            .help(format!(
+                "every {} in a .jsonl file needs an \"id\"",
+                f.kind.noun()
+            ))
     })?;
-    Ok(Rec { origin: Origin { file: index, line, keys: None }, id, raw })
+    Ok(Rec {
+        origin: Origin {
+            file: index,
+            line,
+            keys: None,
+        },
+        id,
+        raw,
+    })
 }
 
 fn path_string(p: &serde_path_to_error::Path) -> String {

@@ -67,6 +67,38 @@ pub struct RawWork {
     pub authors: Vec<RawAuthor>,
     #[serde(rename = "abstract")]
     pub abstract_: Option<String>,
+    pub month: Option<i64>,
+    pub ids: Option<RawIds>,
+    /// The source listed only the first authors (OpenAlex cuts at 100).
+    pub authors_truncated: Option<bool>,
+    /// Where an imported work came from: `bibtex:key`, `orcid:iD/put-code`, ...
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Ids of other versions of this work (a preprint and its publication).
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+/// Identifiers of a work besides its DOI.
+#[derive(Deserialize, serde::Serialize, Debug, Default, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RawIds {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arxiv: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openalex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pmcid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isbn: Option<String>,
+}
+
+impl RawIds {
+    pub fn is_empty(&self) -> bool {
+        *self == RawIds::default()
+    }
 }
 
 /// An author: `{ id }` (a researcher of the site), `{ name, orcid }`, or a
@@ -76,6 +108,8 @@ pub struct RawAuthor {
     pub id: Option<String>,
     pub name: Option<String>,
     pub orcid: Option<String>,
+    /// Institution ids: the author's affiliations on this work.
+    pub institutions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +118,8 @@ struct AuthorTable {
     id: Option<String>,
     name: Option<String>,
     orcid: Option<String>,
+    #[serde(default)]
+    institutions: Vec<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -128,24 +164,41 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for StringOrTable<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<Self::Value, A::Error> {
-        Err(de::Error::custom("expected a string or a table, found a list"))
+        Err(de::Error::custom(
+            "expected a string or a table, found a list",
+        ))
     }
 }
 
 impl<'de> Deserialize<'de> for RawAuthor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match d.deserialize_any(StringOrTable::<AuthorTable>(Default::default()))? {
-            Ok(name) => RawAuthor { name: Some(name), ..Default::default() },
-            Err(t) => RawAuthor { id: t.id, name: t.name, orcid: t.orcid },
-        })
+        Ok(
+            match d.deserialize_any(StringOrTable::<AuthorTable>(Default::default()))? {
+                Ok(name) => RawAuthor {
+                    name: Some(name),
+                    ..Default::default()
+                },
+                Err(t) => RawAuthor {
+                    id: t.id,
+                    name: t.name,
+                    orcid: t.orcid,
+                    institutions: t.institutions,
+                },
+            },
+        )
     }
 }
 
 impl<'de> Deserialize<'de> for RawLink {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match d.deserialize_any(StringOrTable::<LinkTable>(Default::default()))? {
-            Ok(url) => RawLink { label: None, url },
-            Err(t) => RawLink { label: t.label, url: t.url },
-        })
+        Ok(
+            match d.deserialize_any(StringOrTable::<LinkTable>(Default::default()))? {
+                Ok(url) => RawLink { label: None, url },
+                Err(t) => RawLink {
+                    label: t.label,
+                    url: t.url,
+                },
+            },
+        )
     }
 }

@@ -69,7 +69,9 @@ impl WorkType {
 
     pub fn schema_org(self) -> &'static str {
         match self {
-            WorkType::Article | WorkType::Preprint | WorkType::ConferencePaper => "ScholarlyArticle",
+            WorkType::Article | WorkType::Preprint | WorkType::ConferencePaper => {
+                "ScholarlyArticle"
+            }
             WorkType::Book => "Book",
             WorkType::Chapter => "Chapter",
             WorkType::Thesis => "Thesis",
@@ -131,6 +133,15 @@ pub struct Work {
     pub topics: Vec<String>,
     pub authors: Vec<Author>,
     pub abstract_md: Option<String>,
+    pub month: Option<u8>,
+    pub ids: RawIds,
+    /// The source listed only the first authors.
+    pub authors_truncated: bool,
+    pub sources: Vec<String>,
+    /// Other versions of this work, as work indices.
+    pub versions: Vec<u32>,
+    /// (author position, institution) pairs: affiliations given on this work.
+    pub author_institutions: Vec<(u32, u32)>,
     pub origin: Origin,
 }
 
@@ -176,7 +187,9 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn at(&self, o: &Origin, field: &str, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(&self.files[o.file as usize], msg).line(o.field_line(field)).field(field)
+        Diagnostic::error(&self.files[o.file as usize], msg)
+            .line(o.field_line(field))
+            .field(field)
     }
 
     fn err(&mut self, o: &Origin, field: &str, msg: impl Into<String>, help: impl Into<String>) {
@@ -192,24 +205,70 @@ impl Ctx<'_> {
 }
 
 pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
-    let RawSite { files, mut researchers, mut works, mut institutions, mut topics } = raw;
-    let mut cx = Ctx { files: &files, diags: Diagnostics::new() };
+    let RawSite {
+        files,
+        mut researchers,
+        mut works,
+        mut institutions,
+        mut topics,
+    } = raw;
+    let mut cx = Ctx {
+        files: &files,
+        diags: Diagnostics::new(),
+    };
     check_ids(&mut cx, Kind::Researcher, &mut researchers);
     check_ids(&mut cx, Kind::Work, &mut works);
     check_ids(&mut cx, Kind::Institution, &mut institutions);
     check_ids(&mut cx, Kind::Topic, &mut topics);
 
-    let inst_index: HashMap<&str, u32> = institutions.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
-    let researchers: Vec<Researcher> = researchers.into_iter().map(|r| researcher(&mut cx, r, &inst_index)).collect();
-    drop(inst_index);
-    let institutions: Vec<Institution> = institutions.into_iter().map(|r| institution(&mut cx, r)).collect();
+    let inst_ids: Vec<String> = institutions.iter().map(|r| r.id.clone()).collect();
+    let inst_index: HashMap<&str, u32> = inst_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect();
+    let researchers: Vec<Researcher> = researchers
+        .into_iter()
+        .map(|r| researcher(&mut cx, r, &inst_index))
+        .collect();
+    let institutions: Vec<Institution> = institutions
+        .into_iter()
+        .map(|r| institution(&mut cx, r))
+        .collect();
     let topics: Vec<TopicDecl> = topics.into_iter().map(|r| topic(&mut cx, r)).collect();
 
     let matcher = AuthorMatcher::new(&mut cx, &researchers);
-    let works: Vec<Work> = works.into_iter().map(|w| work(&mut cx, w, &matcher)).collect();
+    // Only sites that link versions pay for an index of work ids.
+    let work_index: HashMap<String, u32> = if works.iter().any(|w| !w.raw.versions.is_empty()) {
+        works
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id.clone(), i as u32))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let refs = Refs {
+        institutions: &inst_index,
+        works: &work_index,
+    };
+    let works: Vec<Work> = works
+        .into_iter()
+        .map(|w| work(&mut cx, w, &matcher, &refs))
+        .collect();
     drop(matcher);
+    drop(inst_index);
     let diags = cx.diags;
-    (Corpus { files, researchers, works, institutions, topics }, diags)
+    (
+        Corpus {
+            files,
+            researchers,
+            works,
+            institutions,
+            topics,
+        },
+        diags,
+    )
 }
 
 /// Checks id syntax and uniqueness, and sorts by id: the canonical order
@@ -226,14 +285,30 @@ fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>) {
             false
         }
     });
-    recs.sort_by(|a, b| a.id.cmp(&b.id).then(a.origin.file.cmp(&b.origin.file)).then(a.origin.line.cmp(&b.origin.line)));
+    recs.sort_by(|a, b| {
+        a.id.cmp(&b.id)
+            .then(a.origin.file.cmp(&b.origin.file))
+            .then(a.origin.line.cmp(&b.origin.line))
+    });
     let mut i = 1;
     while i < recs.len() {
         if recs[i].id == recs[i - 1].id {
             let first = &recs[i - 1].origin;
             let place = format!("{}:{}", cx.files[first.file as usize], first.line);
-            let d = cx.at(&recs[i].origin, "id", format!("duplicate {} id `{}`, first defined at {}", kind.noun(), recs[i].id, place))
-                .help("ids must be unique per kind across all files; rename or remove one of the two");
+            let d = cx
+                .at(
+                    &recs[i].origin,
+                    "id",
+                    format!(
+                        "duplicate {} id `{}`, first defined at {}",
+                        kind.noun(),
+                        recs[i].id,
+                        place
+                    ),
+                )
+                .help(
+                    "ids must be unique per kind across all files; rename or remove one of the two",
+                );
             cx.diags.push(d);
             recs.remove(i);
         } else {
@@ -255,7 +330,12 @@ fn nonempty(cx: &mut Ctx, o: &Origin, field: &str, v: Option<String>) -> Option<
     let v = v?;
     let t = v.trim();
     if t.is_empty() {
-        cx.err(o, field, format!("`{}` is empty", field), "remove the field or give it a value");
+        cx.err(
+            o,
+            field,
+            format!("`{}` is empty", field),
+            "remove the field or give it a value",
+        );
         None
     } else {
         Some(t.to_string())
@@ -267,7 +347,12 @@ fn link_field(cx: &mut Ctx, o: &Origin, field: &str, v: Option<String>) -> Optio
     match check_link(&v) {
         Ok(()) => Some(v),
         Err(msg) => {
-            cx.err(o, field, msg, "links must start with https://, http:// or mailto:");
+            cx.err(
+                o,
+                field,
+                msg,
+                "links must start with https://, http:// or mailto:",
+            );
             None
         }
     }
@@ -293,7 +378,12 @@ fn researcher(cx: &mut Ctx, r: Rec<RawResearcher>, inst: &HashMap<&str, u32>) ->
     } = raw;
     let name = name.trim().to_string();
     if name.is_empty() {
-        cx.err(&o, "name", "the name is empty", "write the researcher's name as it should appear");
+        cx.err(
+            &o,
+            "name",
+            "the name is empty",
+            "write the researcher's name as it should appear",
+        );
     }
     let orcid = orcid.and_then(|v| match normalise_orcid(&v) {
         Ok(v) => Some(v),
@@ -303,25 +393,44 @@ fn researcher(cx: &mut Ctx, r: Rec<RawResearcher>, inst: &HashMap<&str, u32>) ->
         }
     });
     if affiliation.is_some() && !affiliations.is_empty() {
-        cx.err(&o, "affiliation", "both `affiliation` and `affiliations` are given", "use `affiliations = [...]` for several");
+        cx.err(
+            &o,
+            "affiliation",
+            "both `affiliation` and `affiliations` are given",
+            "use `affiliations = [...]` for several",
+        );
     }
     let mut affs = Vec::new();
-    let field = if affiliation.is_some() { "affiliation" } else { "affiliations" };
+    let field = if affiliation.is_some() {
+        "affiliation"
+    } else {
+        "affiliations"
+    };
     for a in affiliation.into_iter().chain(affiliations) {
         match inst.get(a.as_str()) {
             Some(&i) if !affs.contains(&i) => affs.push(i),
             Some(_) => {}
-            None => cx.err(&o, field, format!("no institution with id `{}`", a), format!(
-                "add content/institutions/{}.md (with a `name`), or correct the id",
-                crate::text::slugify(&a)
-            )),
+            None => cx.err(
+                &o,
+                field,
+                format!("no institution with id `{}`", a),
+                format!(
+                    "add content/institutions/{}.md (with a `name`), or correct the id",
+                    crate::text::slugify(&a)
+                ),
+            ),
         }
     }
     let followers = match followers {
         None => 0,
         Some(n) if (0..=i64::from(u32::MAX)).contains(&n) => n as u64,
         Some(n) => {
-            cx.err(&o, "followers", format!("{} is not a follower count", n), "use a whole number of 0 or more");
+            cx.err(
+                &o,
+                "followers",
+                format!("{} is not a follower count", n),
+                "use a whole number of 0 or more",
+            );
             0
         }
     };
@@ -331,21 +440,41 @@ fn researcher(cx: &mut Ctx, r: Rec<RawResearcher>, inst: &HashMap<&str, u32>) ->
         .filter_map(|(i, l)| {
             let f = format!("links[{}]", i);
             match check_link(&l.url) {
-                Ok(()) => Some(Link { label: l.label.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| link_label(&l.url)), url: l.url }),
+                Ok(()) => Some(Link {
+                    label: l
+                        .label
+                        .filter(|s| !s.trim().is_empty())
+                        .unwrap_or_else(|| link_label(&l.url)),
+                    url: l.url,
+                }),
                 Err(msg) => {
-                    cx.err(&o, &f, msg, "links must start with https://, http:// or mailto:");
+                    cx.err(
+                        &o,
+                        &f,
+                        msg,
+                        "links must start with https://, http:// or mailto:",
+                    );
                     None
                 }
             }
         })
         .collect();
     let trust = trust.map(|t| {
-        let RawTrust { score, verification, claimed } = t;
+        let RawTrust {
+            score,
+            verification,
+            claimed,
+        } = t;
         let score = score.and_then(|s| {
             if (0..=100).contains(&s) {
                 Some(s as u8)
             } else {
-                cx.err(&o, "trust", format!("trust score {} is outside 0..100", s), "use a score from 0 to 100");
+                cx.err(
+                    &o,
+                    "trust",
+                    format!("trust score {} is outside 0..100", s),
+                    "use a score from 0 to 100",
+                );
                 None
             }
         });
@@ -353,17 +482,34 @@ fn researcher(cx: &mut Ctx, r: Rec<RawResearcher>, inst: &HashMap<&str, u32>) ->
             if matches!(v.as_str(), "L0" | "L1" | "L2" | "L3") {
                 Some(v)
             } else {
-                cx.err(&o, "trust", format!("verification `{}` is not a level", v), "use one of L0, L1, L2, L3");
+                cx.err(
+                    &o,
+                    "trust",
+                    format!("verification `{}` is not a level", v),
+                    "use one of L0, L1, L2, L3",
+                );
                 None
             }
         });
-        Trust { score, verification, claimed }
+        Trust {
+            score,
+            verification,
+            claimed,
+        }
     });
-    let topics = topics.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let topics = topics
+        .into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     Researcher {
         id,
         name,
-        aliases: aliases.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+        aliases: aliases
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect(),
         orcid,
         headline: nonempty(cx, &o, "headline", headline),
         role: nonempty(cx, &o, "role", role).unwrap_or_else(|| "Researcher".into()),
@@ -384,21 +530,43 @@ fn link_label(url: &str) -> String {
         return mail.to_string();
     }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split('/').next().unwrap_or(rest).trim_start_matches("www.").to_string()
+    rest.split('/')
+        .next()
+        .unwrap_or(rest)
+        .trim_start_matches("www.")
+        .to_string()
 }
 
 fn institution(cx: &mut Ctx, r: Rec<RawInstitution>) -> Institution {
     let Rec { origin: o, id, raw } = r;
-    let RawInstitution { id: _, name, short_name, country, url, ror, description } = raw;
+    let RawInstitution {
+        id: _,
+        name,
+        short_name,
+        country,
+        url,
+        ror,
+        description,
+    } = raw;
     if name.trim().is_empty() {
-        cx.err(&o, "name", "the name is empty", "write the institution's name");
+        cx.err(
+            &o,
+            "name",
+            "the name is empty",
+            "write the institution's name",
+        );
     }
     let ror = ror.and_then(|r| {
         let bare = r.trim().trim_start_matches("https://ror.org/").to_string();
         if bare.len() == 9 && bare.chars().all(|c| c.is_ascii_alphanumeric()) {
             Some(bare)
         } else {
-            cx.err(&o, "ror", format!("`{}` is not a ROR id", r), "write it as https://ror.org/03yrm5c26 or 03yrm5c26");
+            cx.err(
+                &o,
+                "ror",
+                format!("`{}` is not a ROR id", r),
+                "write it as https://ror.org/03yrm5c26 or 03yrm5c26",
+            );
             None
         }
     });
@@ -415,11 +583,21 @@ fn institution(cx: &mut Ctx, r: Rec<RawInstitution>) -> Institution {
 
 fn topic(cx: &mut Ctx, r: Rec<RawTopic>) -> TopicDecl {
     let Rec { origin: o, id, raw } = r;
-    let RawTopic { id: _, name, aliases, description } = raw;
+    let RawTopic {
+        id: _,
+        name,
+        aliases,
+        description,
+    } = raw;
     if name.trim().is_empty() {
         cx.err(&o, "name", "the name is empty", "write the topic's name");
     }
-    TopicDecl { id, name: name.trim().to_string(), aliases, description }
+    TopicDecl {
+        id,
+        name: name.trim().to_string(),
+        aliases,
+        description,
+    }
 }
 
 /// Links author names and ORCIDs to researchers.
@@ -445,7 +623,12 @@ impl<'a> AuthorMatcher<'a> {
             if let Some(o) = &r.orcid {
                 if let Some(&prev) = orcids.get(o.as_str()) {
                     let other = &researchers[prev as usize];
-                    cx.err(&r.origin, "orcid", format!("ORCID {} is also given to researcher `{}`", o, other.id), "an ORCID iD belongs to one person; remove it from one of them");
+                    cx.err(
+                        &r.origin,
+                        "orcid",
+                        format!("ORCID {} is also given to researcher `{}`", o, other.id),
+                        "an ORCID iD belongs to one person; remove it from one of them",
+                    );
                 } else {
                     orcids.insert(o, i);
                 }
@@ -461,8 +644,17 @@ impl<'a> AuthorMatcher<'a> {
                 }
             }
         }
-        let ids = researchers.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
-        AuthorMatcher { ids, orcids, names, researchers }
+        let ids = researchers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i as u32))
+            .collect();
+        AuthorMatcher {
+            ids,
+            orcids,
+            names,
+            researchers,
+        }
     }
 
     fn by_name(&self, name: &str) -> Match {
@@ -474,9 +666,31 @@ impl<'a> AuthorMatcher<'a> {
     }
 }
 
-fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher) -> Work {
+/// Ids a work may point at: its authors' institutions and its versions.
+struct Refs<'a> {
+    institutions: &'a HashMap<&'a str, u32>,
+    works: &'a HashMap<String, u32>,
+}
+
+fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher, refs: &Refs) -> Work {
     let Rec { origin: o, id, raw } = w;
-    let RawWork { id: _, title, kind, year, venue, doi, url, topics, authors, abstract_ } = raw;
+    let RawWork {
+        id: _,
+        title,
+        kind,
+        year,
+        venue,
+        doi,
+        url,
+        topics,
+        authors,
+        abstract_,
+        month,
+        ids,
+        authors_truncated,
+        sources,
+        versions,
+    } = raw;
     let title = title.trim().to_string();
     if title.is_empty() {
         cx.err(&o, "title", "the title is empty", "write the work's title");
@@ -486,9 +700,17 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher) -> Work {
         Some(k) => match WorkType::ALL.iter().find(|t| t.key() == k) {
             Some(t) => *t,
             None => {
-                let best = WorkType::ALL.iter().min_by_key(|t| edit_distance(k, t.key())).map_or("other", |t| t.key());
+                let best = WorkType::ALL
+                    .iter()
+                    .min_by_key(|t| edit_distance(k, t.key()))
+                    .map_or("other", |t| t.key());
                 let all: Vec<&str> = WorkType::ALL.iter().map(|t| t.key()).collect();
-                cx.err(&o, "type", format!("unknown work type `{}`", k), format!("did you mean `{}`? types are: {}", best, all.join(", ")));
+                cx.err(
+                    &o,
+                    "type",
+                    format!("unknown work type `{}`", k),
+                    format!("did you mean `{}`? types are: {}", best, all.join(", ")),
+                );
                 WorkType::Other
             }
         },
@@ -497,7 +719,12 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher) -> Work {
         if (MIN_YEAR..=MAX_YEAR).contains(&y) {
             Some(y as u16)
         } else {
-            cx.err(&o, "year", format!("year {} is out of range", y), format!("use a year from {} to {}", MIN_YEAR, MAX_YEAR));
+            cx.err(
+                &o,
+                "year",
+                format!("year {} is out of range", y),
+                format!("use a year from {} to {}", MIN_YEAR, MAX_YEAR),
+            );
             None
         }
     });
@@ -509,16 +736,70 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher) -> Work {
         }
     });
     let mut resolved = Vec::with_capacity(authors.len());
-    for (i, a) in authors.into_iter().enumerate() {
+    let mut author_institutions = Vec::new();
+    for (i, mut a) in authors.into_iter().enumerate() {
         let field = format!("authors[{}]", i);
+        for inst in std::mem::take(&mut a.institutions) {
+            match refs.institutions.get(inst.as_str()) {
+                Some(&x) => author_institutions.push((resolved.len() as u32, x)),
+                None => cx.err(
+                    &o,
+                    &format!("{}.institutions", field),
+                    format!("no institution with id `{}`", inst),
+                    format!(
+                        "add content/institutions/{}.md (with a `name`), or correct the id",
+                        crate::text::slugify(&inst)
+                    ),
+                ),
+            }
+        }
         if let Some(a) = author(cx, &o, &field, a, m) {
             if let Author::Researcher(r) = a {
                 if resolved.contains(&a) {
-                    cx.warn(&o, &field, format!("researcher `{}` is listed twice", m.researchers[r as usize].id), "remove the second entry");
+                    cx.warn(
+                        &o,
+                        &field,
+                        format!(
+                            "researcher `{}` is listed twice",
+                            m.researchers[r as usize].id
+                        ),
+                        "remove the second entry",
+                    );
                     continue;
                 }
             }
             resolved.push(a);
+        }
+    }
+    let month = month.and_then(|mo| {
+        if (1..=12).contains(&mo) {
+            Some(mo as u8)
+        } else {
+            cx.err(
+                &o,
+                "month",
+                format!("month {} is not 1 to 12", mo),
+                "write the month as a number from 1 to 12, or remove it",
+            );
+            None
+        }
+    });
+    let mut version_ids = Vec::new();
+    for (i, v) in versions.iter().enumerate() {
+        match refs.works.get(v.as_str()) {
+            Some(&x) if v != &id => version_ids.push(x),
+            Some(_) => cx.err(
+                &o,
+                &format!("versions[{}]", i),
+                "a work cannot be a version of itself",
+                "remove its own id from `versions`",
+            ),
+            None => cx.err(
+                &o,
+                &format!("versions[{}]", i),
+                format!("no work with id `{}`", v),
+                "list the ids of works under content/works/",
+            ),
         }
     }
     Work {
@@ -529,15 +810,33 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher) -> Work {
         venue: nonempty(cx, &o, "venue", venue),
         doi,
         url: link_field(cx, &o, "url", url),
-        topics: topics.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        topics: topics
+            .into_iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
         authors: resolved,
         abstract_md: abstract_.filter(|a| !a.trim().is_empty()),
+        month,
+        ids: ids.unwrap_or_default(),
+        authors_truncated: authors_truncated.unwrap_or(false),
+        sources,
+        versions: version_ids,
+        author_institutions,
         origin: o,
     }
 }
 
-fn author(cx: &mut Ctx, o: &Origin, field: &str, a: RawAuthor, m: &AuthorMatcher) -> Option<Author> {
-    let RawAuthor { id, name, orcid } = a;
+fn author(
+    cx: &mut Ctx,
+    o: &Origin,
+    field: &str,
+    a: RawAuthor,
+    m: &AuthorMatcher,
+) -> Option<Author> {
+    let RawAuthor {
+        id, name, orcid, ..
+    } = a;
     if let Some(id) = id {
         if name.is_some() || orcid.is_some() {
             cx.err(o, field, "an author has `id` and also `name` or `orcid`", "use { id = \"...\" } for a researcher of the site, or { name, orcid } for anyone else");
@@ -564,7 +863,12 @@ fn author(cx: &mut Ctx, o: &Origin, field: &str, a: RawAuthor, m: &AuthorMatcher
     }
     let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     let Some(name) = name else {
-        cx.err(o, field, "an author has no name", "write the author as a name string, { name = \"...\" }, or { id = \"...\" }");
+        cx.err(
+            o,
+            field,
+            "an author has no name",
+            "write the author as a name string, { name = \"...\" }, or { id = \"...\" }",
+        );
         return None;
     };
     match m.by_name(&name) {
@@ -578,8 +882,20 @@ fn author(cx: &mut Ctx, o: &Origin, field: &str, a: RawAuthor, m: &AuthorMatcher
         }
         Match::None => Some(Author::External { name, orcid }),
         Match::Ambiguous(rs) => {
-            let ids: Vec<&str> = rs.iter().map(|&r| m.researchers[r as usize].id.as_str()).collect();
-            cx.warn(o, field, format!("author `{}` matches several researchers ({}); left unlinked", name, ids.join(", ")), "write { id = \"...\" } to say which one");
+            let ids: Vec<&str> = rs
+                .iter()
+                .map(|&r| m.researchers[r as usize].id.as_str())
+                .collect();
+            cx.warn(
+                o,
+                field,
+                format!(
+                    "author `{}` matches several researchers ({}); left unlinked",
+                    name,
+                    ids.join(", ")
+                ),
+                "write { id = \"...\" } to say which one",
+            );
             Some(Author::External { name, orcid })
         }
     }

@@ -65,27 +65,58 @@ pub struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     /// `items` are the works' short list items, from [`Renderer::work_items`].
-    pub fn new(corpus: &'a Corpus, d: &'a Derived, config: &'a Config, theme: &'a Theme, groups: &'a [Vec<u32>], items: &'a Strings) -> Self {
-        let views = Views { corpus, d, config, short_items: items };
+    pub fn new(
+        corpus: &'a Corpus,
+        d: &'a Derived,
+        config: &'a Config,
+        theme: &'a Theme,
+        groups: &'a [Vec<u32>],
+        items: &'a Strings,
+    ) -> Self {
+        let views = Views {
+            corpus,
+            d,
+            config,
+            short_items: items,
+        };
         let site = views.site(&theme.css_rel, &theme.js_rel);
-        Renderer { views, theme, groups, site }
+        Renderer {
+            views,
+            theme,
+            groups,
+            site,
+        }
     }
 
     /// Renders `work_item.html` without abstract for every work.
-    pub fn work_items(corpus: &Corpus, d: &Derived, config: &Config, theme: &Theme) -> Result<Strings, Error> {
+    pub fn work_items(
+        corpus: &Corpus,
+        d: &Derived,
+        config: &Config,
+        theme: &Theme,
+    ) -> Result<Strings, Error> {
         let none = Strings::default();
         let r = Renderer::new(corpus, d, config, theme, &[], &none);
-        let short: Vec<String> = (0..corpus.works.len() as u32).into_par_iter().map(|w| r.work_item_html(w, false)).collect::<Result<_, _>>()?;
+        let short: Vec<String> = (0..corpus.works.len() as u32)
+            .into_par_iter()
+            .map(|w| r.work_item_html(w, false))
+            .collect::<Result<_, _>>()?;
         Ok(short.into_iter().collect())
     }
 
     /// A work's list item from `work_item.html`.
     fn work_item_html(&self, w: u32, with_abstract: bool) -> Result<String, Error> {
-        self.fragment("work_item.html", json!({"work": self.views.work_item(w, with_abstract), "abstract": with_abstract}))
+        self.fragment(
+            "work_item.html",
+            json!({"work": self.views.work_item(w, with_abstract), "abstract": with_abstract}),
+        )
     }
 
     fn fragment(&self, template: &str, ctx: Value) -> Result<String, Error> {
-        let err = |e: tera::Error| Error::Template { name: template.to_string(), message: theme::tera_message(&e) };
+        let err = |e: tera::Error| Error::Template {
+            name: template.to_string(),
+            message: theme::tera_message(&e),
+        };
         let ctx = Context::from_value(ctx).map_err(err)?;
         self.theme.tera.render(template, &ctx).map_err(err)
     }
@@ -97,12 +128,19 @@ impl<'a> Renderer<'a> {
         top.insert("site".into(), self.site.clone());
         top.insert("page".into(), page);
         top.insert("path".into(), Value::String(path.to_string()));
-        self.fragment(template, Value::Object(top)).map(String::into_bytes)
+        self.fragment(template, Value::Object(top))
+            .map(String::into_bytes)
     }
 
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
         let c = self.views.config;
-        let url = |i: usize| if i == 0 { c.link(base) } else { c.link(&format!("{}page/{}/", base, i + 1)) };
+        let url = |i: usize| {
+            if i == 0 {
+                c.link(base)
+            } else {
+                c.link(&format!("{}page/{}/", base, i + 1))
+            }
+        };
         json!({
             "current": n + 1,
             "total": total,
@@ -116,22 +154,43 @@ impl<'a> Renderer<'a> {
     pub fn outputs(&self, job: Job) -> Vec<String> {
         let v = &self.views;
         let (c, corpus, d) = (v.config, v.corpus, v.d);
-        let paged = |n: usize, base: &str| if n == 0 { format!("{}index.html", base) } else { format!("{}page/{}/index.html", base, n + 1) };
+        let paged = |n: usize, base: &str| {
+            if n == 0 {
+                format!("{}index.html", base)
+            } else {
+                format!("{}page/{}/index.html", base, n + 1)
+            }
+        };
         match job {
             Job::Directory(n) => vec![paged(n, "")],
             Job::Researcher(r) => {
                 let base = format!("researchers/{}/", corpus.researchers[r as usize].id);
-                ["index.html", "graph.json", "graph/index.html", "embed/index.html", "profile.json"].iter().map(|f| format!("{}{}", base, f)).collect()
+                [
+                    "index.html",
+                    "graph.json",
+                    "graph/index.html",
+                    "embed/index.html",
+                    "profile.json",
+                ]
+                .iter()
+                .map(|f| format!("{}{}", base, f))
+                .collect()
             }
             Job::Group(gi) => {
                 let base = format!("groups/{}/", c.groups[gi as usize].id);
-                ["index.html", "embed/index.html", "graph.json"].iter().map(|f| format!("{}{}", base, f)).collect()
+                ["index.html", "embed/index.html", "graph.json"]
+                    .iter()
+                    .map(|f| format!("{}{}", base, f))
+                    .collect()
             }
             Job::Work(w) => vec![format!("works/{}/index.html", corpus.works[w as usize].id)],
             Job::WorkList(n) => vec![paged(n, "works/")],
             Job::Topic(t) => vec![format!("topics/{}/index.html", d.topics[t as usize].id)],
             Job::Topics => vec!["topics/index.html".into()],
-            Job::Institution(i) => vec![format!("institutions/{}/index.html", corpus.institutions[i as usize].id)],
+            Job::Institution(i) => vec![format!(
+                "institutions/{}/index.html",
+                corpus.institutions[i as usize].id
+            )],
             Job::Institutions => vec!["institutions/index.html".into()],
             Job::NotFound => vec!["404.html".into()],
             Job::Asset(a) => vec![self.theme.assets[a].rel.clone()],
@@ -155,35 +214,66 @@ impl<'a> Renderer<'a> {
         Ok(match job {
             Job::Directory(n) => {
                 let total = corpus.researchers.len().div_ceil(per).max(1);
-                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len())).map(|r| v.researcher_item(r as u32)).collect();
+                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len()))
+                    .map(|r| v.researcher_item(r as u32))
+                    .collect();
                 let page = json!({"researchers": items, "pager": self.pager("", n, total)});
                 vec![self.page("index.html", page, path)?]
             }
             Job::Researcher(r) => {
                 let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
-                let works = d.works_of[r as usize].iter().map(|&w| Ok(v.listed_work(w, self.work_item_html(w, true)?))).collect::<Result<_, Error>>()?;
+                let works = d.works_of[r as usize]
+                    .iter()
+                    .map(|&w| Ok(v.listed_work(w, self.work_item_html(w, true)?)))
+                    .collect::<Result<_, Error>>()?;
                 let html = self.page("profile.html", v.profile(r, &g, works), path)?;
                 let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
                 let explorer = self.page("explorer.html", v.explorer(r, &big), &paths[2])?;
                 let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
                 let embed = self.page("embed.html", v.embed(r, &small), &paths[3])?;
-                vec![html, views::graph_json(&g), explorer, embed, v.profile_json(r)]
+                vec![
+                    html,
+                    views::graph_json(&g),
+                    explorer,
+                    embed,
+                    v.profile_json(r),
+                ]
             }
             Job::Group(gi) => {
                 let group = &c.groups[gi as usize];
                 let members = &self.groups[gi as usize];
-                let g = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.group_budget);
-                let small = crate::derive::graph::group_slice(corpus, d, c, &group.id, members, c.embed_budget.max(members.len() + 8));
+                let g = crate::derive::graph::group_slice(
+                    corpus,
+                    d,
+                    c,
+                    &group.id,
+                    members,
+                    c.group_budget,
+                );
+                let small = crate::derive::graph::group_slice(
+                    corpus,
+                    d,
+                    c,
+                    &group.id,
+                    members,
+                    c.embed_budget.max(members.len() + 8),
+                );
                 vec![
                     self.page("group.html", v.group(group, members, &g, false), path)?,
-                    self.page("group_embed.html", v.group(group, members, &small, true), &paths[1])?,
+                    self.page(
+                        "group_embed.html",
+                        v.group(group, members, &small, true),
+                        &paths[1],
+                    )?,
                     views::graph_json(&g),
                 ]
             }
             Job::Work(w) => vec![self.page("work.html", v.work(w), path)?],
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
-                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len())).map(|w| v.listed_short(w as u32)).collect();
+                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len()))
+                    .map(|w| v.listed_short(w as u32))
+                    .collect();
                 let page = json!({"works": items, "pager": self.pager("works/", n, total)});
                 vec![self.page("works.html", page, path)?]
             }
@@ -192,9 +282,13 @@ impl<'a> Renderer<'a> {
                 let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
                 order.sort_by(|&a, &b| {
                     let (ta, tb) = (&d.topics[a as usize], &d.topics[b as usize]);
-                    tb.works.len().cmp(&ta.works.len()).then_with(|| ta.label.cmp(&tb.label))
+                    tb.works
+                        .len()
+                        .cmp(&ta.works.len())
+                        .then_with(|| ta.label.cmp(&tb.label))
                 });
-                let page = json!({"topics": order.iter().map(|&t| v.topic_item(t)).collect::<Vec<_>>()});
+                let page =
+                    json!({"topics": order.iter().map(|&t| v.topic_item(t)).collect::<Vec<_>>()});
                 vec![self.page("topics.html", page, path)?]
             }
             Job::Institution(i) => vec![self.page("institution.html", v.institution(i), path)?],
@@ -239,7 +333,9 @@ impl<'a> Renderer<'a> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders every job in parallel, writing each result at once. The

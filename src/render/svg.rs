@@ -98,7 +98,14 @@ impl<const DIGITS: u32> std::fmt::Display for Fixed<DIGITS> {
         let t = (self.0 * scale as f64).round() as i64;
         let sign = if t < 0 { "-" } else { "" };
         let t = t.abs();
-        write!(f, "{}{}.{:0width$}", sign, t / scale, t % scale, width = DIGITS as usize)
+        write!(
+            f,
+            "{}{}.{:0width$}",
+            sign,
+            t / scale,
+            t % scale,
+            width = DIGITS as usize
+        )
     }
 }
 
@@ -107,7 +114,12 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     let sy = st.height / 2.0 - st.margin_y;
     let centers = g.nodes.iter().filter(|n| n.kind == "researcher").count();
     let pos: Vec<(f64, f64)> = g.nodes.iter().map(|n| (n.x * sx, n.y * sy)).collect();
-    let index: std::collections::HashMap<&str, usize> = g.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let index: std::collections::HashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
 
     let mut s = String::with_capacity(4096 + g.nodes.len() * 400);
     let _ = write!(
@@ -124,7 +136,10 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     );
     s.push_str("<g class=\"edges\">");
     for e in &g.edges {
-        let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str())) else { continue };
+        let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str()))
+        else {
+            continue;
+        };
         let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
         let _ = write!(
             s,
@@ -144,9 +159,18 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     let mut order: Vec<usize> = (0..g.nodes.len()).collect();
     order.sort_by(|&a, &b| {
         let (na, nb) = (&g.nodes[a], &g.nodes[b]);
-        rank(na.kind).cmp(&rank(nb.kind)).then(nb.weight.cmp(&na.weight)).then(nb.year.cmp(&na.year)).then(a.cmp(&b))
+        rank(na.kind)
+            .cmp(&rank(nb.kind))
+            .then(nb.weight.cmp(&na.weight))
+            .then(nb.year.cmp(&na.year))
+            .then(a.cmp(&b))
     });
-    let bounds = Box { x0: -st.width / 2.0, y0: -st.height / 2.0, x1: st.width / 2.0, y1: st.height / 2.0 };
+    let bounds = Box {
+        x0: -st.width / 2.0,
+        y0: -st.height / 2.0,
+        x1: st.width / 2.0,
+        y1: st.height / 2.0,
+    };
     // Labels keep clear of every node's shape, not only of other labels.
     let mut placed: Vec<Box> = g
         .nodes
@@ -154,7 +178,12 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         .zip(&pos)
         .map(|(n, &(x, y))| {
             let r = size(n.kind, n.weight, centers) * 1.2;
-            Box { x0: x - r, y0: y - r, x1: x + r, y1: y + r }
+            Box {
+                x0: x - r,
+                y0: y - r,
+                x1: x + r,
+                y1: y + r,
+            }
         })
         .collect();
     let mut label: Vec<Option<(f64, f64, &'static str, bool)>> = vec![None; g.nodes.len()];
@@ -168,7 +197,11 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         let (tx, ty, anchor) = if n.kind == "researcher" && centers == 1 {
             (x, y + r + FONT + 3.0, "middle")
         } else if angle.cos().abs() < 0.3 {
-            if y < 0.0 { (x, y - r - 4.0, "middle") } else { (x, y + r + FONT + 1.0, "middle") }
+            if y < 0.0 {
+                (x, y - r - 4.0, "middle")
+            } else {
+                (x, y + r + FONT + 1.0, "middle")
+            }
         } else if x >= 0.0 {
             (x + r + 4.0, y + FONT / 2.0 - 1.0, "start")
         } else {
@@ -179,11 +212,20 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             "end" => tx - w,
             _ => tx - w / 2.0,
         };
-        let b = Box { x0, y0: ty - FONT, x1: x0 + w, y1: ty + 2.0 };
-        let inside = b.x0 >= bounds.x0 && b.x1 <= bounds.x1 && b.y0 >= bounds.y0 && b.y1 <= bounds.y1;
+        let b = Box {
+            x0,
+            y0: ty - FONT,
+            x1: x0 + w,
+            y1: ty + 2.0,
+        };
+        let inside =
+            b.x0 >= bounds.x0 && b.x1 <= bounds.x1 && b.y0 >= bounds.y0 && b.y1 <= bounds.y1;
         // The first boxes are the node shapes, in node order; a label may
         // touch its own node. Centre labels are always shown.
-        let clear = placed.iter().enumerate().all(|(j, p)| j == i || !p.overlaps(&b));
+        let clear = placed
+            .iter()
+            .enumerate()
+            .all(|(j, p)| j == i || !p.overlaps(&b));
         let free = (n.kind == "researcher" && inside) || (inside && clear);
         if free {
             placed.push(b);
@@ -205,12 +247,19 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             if ext { " ext" } else { "" },
             i,
             n.kind,
-            n.year.map(|y| format!(" data-year=\"{}\"", y)).unwrap_or_default(),
+            n.year
+                .map(|y| format!(" data-year=\"{}\"", y))
+                .unwrap_or_default(),
             escape_html(&full)
         );
         match &n.url {
             Some(u) => {
-                let _ = write!(s, "<a href=\"{}\" {}>", escape_html(&local_url(c, u)), attrs);
+                let _ = write!(
+                    s,
+                    "<a href=\"{}\" {}>",
+                    escape_html(&local_url(c, u)),
+                    attrs
+                );
             }
             None => {
                 let _ = write!(s, "<g tabindex=\"0\" {}>", attrs);
@@ -219,21 +268,56 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         let _ = write!(s, "<title>{}</title>", escape_html(&full));
         match n.kind {
             "work" => {
-                let _ = write!(s, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\"/>", d1(x - r), d1(y - r), d1(2.0 * r), d1(2.0 * r));
+                let _ = write!(
+                    s,
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\"/>",
+                    d1(x - r),
+                    d1(y - r),
+                    d1(2.0 * r),
+                    d1(2.0 * r)
+                );
             }
             "topic" => {
-                let _ = write!(s, "<polygon points=\"{},{} {},{} {},{} {},{}\"/>", d1(x), d1(y - r * 1.2), d1(x + r * 1.2), d1(y), d1(x), d1(y + r * 1.2), d1(x - r * 1.2), d1(y));
+                let _ = write!(
+                    s,
+                    "<polygon points=\"{},{} {},{} {},{} {},{}\"/>",
+                    d1(x),
+                    d1(y - r * 1.2),
+                    d1(x + r * 1.2),
+                    d1(y),
+                    d1(x),
+                    d1(y + r * 1.2),
+                    d1(x - r * 1.2),
+                    d1(y)
+                );
             }
             "institution" => {
                 let h = r * 0.87;
                 let _ = write!(
                     s,
                     "<polygon points=\"{},{} {},{} {},{} {},{} {},{} {},{}\"/>",
-                    d1(x - r), d1(y), d1(x - r / 2.0), d1(y - h), d1(x + r / 2.0), d1(y - h), d1(x + r), d1(y), d1(x + r / 2.0), d1(y + h), d1(x - r / 2.0), d1(y + h)
+                    d1(x - r),
+                    d1(y),
+                    d1(x - r / 2.0),
+                    d1(y - h),
+                    d1(x + r / 2.0),
+                    d1(y - h),
+                    d1(x + r),
+                    d1(y),
+                    d1(x + r / 2.0),
+                    d1(y + h),
+                    d1(x - r / 2.0),
+                    d1(y + h)
                 );
             }
             _ => {
-                let _ = write!(s, "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>", d1(x), d1(y), d1(r));
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>",
+                    d1(x),
+                    d1(y),
+                    d1(r)
+                );
             }
         }
         if let Some((tx, ty, anchor, shown)) = label[i] {
@@ -257,7 +341,14 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
 mod tests {
     #[test]
     fn fixed_decimals() {
-        let cases = [(0.0, "0.0"), (1.25, "1.3"), (-3.04, "-3.0"), (-0.04, "0.0"), (-12.36, "-12.4"), (419.95, "420.0")];
+        let cases = [
+            (0.0, "0.0"),
+            (1.25, "1.3"),
+            (-3.04, "-3.0"),
+            (-0.04, "0.0"),
+            (-12.36, "-12.4"),
+            (419.95, "420.0"),
+        ];
         for (x, want) in cases {
             assert_eq!(super::d1(x).to_string(), want, "{}", x);
         }

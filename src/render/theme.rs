@@ -76,9 +76,18 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         let rel_dir = format!("themes/{}", theme);
         let dir = config.root.join(&rel_dir);
         if !dir.is_dir() {
-            return Err(vec![Diagnostic::error("site.toml", format!("theme `{}` not found: there is no folder {}", theme, rel_dir))
-                .field("theme")
-                .help(format!("create {}/templates/ with the templates to override, or remove `theme`", rel_dir))]);
+            return Err(vec![Diagnostic::error(
+                "site.toml",
+                format!(
+                    "theme `{}` not found: there is no folder {}",
+                    theme, rel_dir
+                ),
+            )
+            .field("theme")
+            .help(format!(
+                "create {}/templates/ with the templates to override, or remove `theme`",
+                rel_dir
+            ))]);
         }
         for entry in WalkDir::new(&dir).sort_by_file_name().follow_links(false) {
             let entry = match entry {
@@ -88,24 +97,36 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || crate::source::is_ignored_name(&entry.file_name().to_string_lossy()) {
+            if !entry.file_type().is_file()
+                || crate::source::is_ignored_name(&entry.file_name().to_string_lossy())
+            {
                 continue;
             }
             let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let rel_s = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let rel_s = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             let shown = format!("{}/{}", rel_dir, rel_s);
             if let Some(name) = rel_s.strip_prefix("templates/") {
                 match std::fs::read_to_string(entry.path()) {
                     Ok(text) => {
                         templates.insert(name.to_string(), text);
                     }
-                    Err(e) => errors.push(Diagnostic::error(shown, format!("cannot read the template: {}", e))),
+                    Err(e) => errors.push(Diagnostic::error(
+                        shown,
+                        format!("cannot read the template: {}", e),
+                    )),
                 }
             } else if let Some(name) = rel_s.strip_prefix("static/") {
                 match std::fs::read(entry.path()) {
                     Ok(bytes) if name == "style.css" => css = bytes,
                     Ok(bytes) if name == "graph.js" => js = bytes,
-                    Ok(bytes) => assets.push(Asset { rel: name.to_string(), bytes }),
+                    Ok(bytes) => assets.push(Asset {
+                        rel: name.to_string(),
+                        bytes,
+                    }),
                     Err(e) => errors.push(Diagnostic::error(shown, format!("cannot read: {}", e))),
                 }
             }
@@ -115,15 +136,31 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         return Err(errors);
     }
     let css_rel = format!("assets/style.{:016x}.css", xxh3_64(&css));
-    assets.push(Asset { rel: css_rel.clone(), bytes: css });
+    assets.push(Asset {
+        rel: css_rel.clone(),
+        bytes: css,
+    });
     if !assets.iter().any(|a| a.rel == "favicon.svg") {
-        assets.push(Asset { rel: "favicon.svg".into(), bytes: FAVICON.as_bytes().to_vec() });
+        assets.push(Asset {
+            rel: "favicon.svg".into(),
+            bytes: FAVICON.as_bytes().to_vec(),
+        });
     }
     let js_rel = format!("assets/graph.{:016x}.js", xxh3_64(&js));
-    assets.push(Asset { rel: js_rel.clone(), bytes: js });
+    assets.push(Asset {
+        rel: js_rel.clone(),
+        bytes: js,
+    });
     for a in &assets {
         if crate::output::check_rel(&a.rel).is_err() || a.rel == crate::output::MANIFEST {
-            return Err(vec![Diagnostic::error(format!("themes/{}/static/{}", config.theme.as_deref().unwrap_or(""), a.rel), "this static file name cannot be written")]);
+            return Err(vec![Diagnostic::error(
+                format!(
+                    "themes/{}/static/{}",
+                    config.theme.as_deref().unwrap_or(""),
+                    a.rel
+                ),
+                "this static file name cannot be written",
+            )]);
         }
     }
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -143,14 +180,27 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.register_filter("json_script", json_script);
-    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect::<Vec<_>>()) {
+    if let Err(e) = tera.add_raw_templates(
+        templates
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+    ) {
         let shown = match &config.theme {
             Some(t) => format!("themes/{}/templates", t),
             None => "themes/default/templates".into(),
         };
-        return Err(vec![Diagnostic::error(shown, tera_message(&e)).help("fix the template syntax; see https://keats.github.io/tera/docs/")]);
+        return Err(vec![Diagnostic::error(shown, tera_message(&e)).help(
+            "fix the template syntax; see https://keats.github.io/tera/docs/",
+        )]);
     }
-    Ok(Theme { tera, assets, css_rel, js_rel, fingerprint })
+    Ok(Theme {
+        tera,
+        assets,
+        css_rel,
+        js_rel,
+        fingerprint,
+    })
 }
 
 /// Escapes text for HTML content and quoted attributes. Unlike tera's
@@ -207,7 +257,10 @@ pub fn json_for_html(value: &serde_json::Value) -> String {
     out
 }
 
-fn json_script(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+fn json_script(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
     Ok(tera::Value::String(json_for_html(value)))
 }
 
@@ -217,6 +270,8 @@ mod tests {
     fn json_is_safe_in_script() {
         let v = serde_json::json!({"name": "</script><script>alert(1)</script>\u{2028}&"});
         let s = super::json_for_html(&v);
-        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}'));
+        assert!(
+            !s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}')
+        );
     }
 }

@@ -93,29 +93,46 @@ impl FromIterator<String> for Strings {
 
 /// "Trust 21 - Emerging", when there is a score.
 fn score_label(c: &Config, t: &crate::model::Trust) -> Option<String> {
-    t.score.map(|s| format!("Trust {} - {}", s, c.trust_band(s)))
+    t.score
+        .map(|s| format!("Trust {} - {}", s, c.trust_band(s)))
 }
 
 fn claim_label(t: &crate::model::Trust) -> Option<&'static str> {
-    t.claimed.map(|cl| if cl { "Claimed profile" } else { "Unclaimed author" })
+    t.claimed.map(|cl| {
+        if cl {
+            "Claimed profile"
+        } else {
+            "Unclaimed author"
+        }
+    })
 }
 
 fn orcid_url(o: &Option<String>) -> Value {
-    o.as_ref().map_or(Value::Null, |o| Value::String(format!("https://orcid.org/{}", o)))
+    o.as_ref().map_or(Value::Null, |o| {
+        Value::String(format!("https://orcid.org/{}", o))
+    })
 }
 
 impl<'a> Views<'a> {
     pub fn researcher_url(&self, r: u32) -> String {
-        self.config.link(&format!("researchers/{}/", self.corpus.researchers[r as usize].id))
+        self.config.link(&format!(
+            "researchers/{}/",
+            self.corpus.researchers[r as usize].id
+        ))
     }
     pub fn work_url(&self, w: u32) -> String {
-        self.config.link(&format!("works/{}/", self.corpus.works[w as usize].id))
+        self.config
+            .link(&format!("works/{}/", self.corpus.works[w as usize].id))
     }
     pub fn topic_url(&self, t: u32) -> String {
-        self.config.link(&format!("topics/{}/", self.d.topics[t as usize].id))
+        self.config
+            .link(&format!("topics/{}/", self.d.topics[t as usize].id))
     }
     pub fn institution_url(&self, i: u32) -> String {
-        self.config.link(&format!("institutions/{}/", self.corpus.institutions[i as usize].id))
+        self.config.link(&format!(
+            "institutions/{}/",
+            self.corpus.institutions[i as usize].id
+        ))
     }
 
     pub fn site(&self, css_rel: &str, js_rel: &str) -> Value {
@@ -260,8 +277,17 @@ impl<'a> Views<'a> {
         let lists = node_lists(c, g);
         let url = self.researcher_url(r);
         let permalink = c.permalink(&format!("researchers/{}/", res.id));
-        let mut same_as: Vec<String> = res.orcid.iter().map(|o| format!("https://orcid.org/{}", o)).collect();
-        same_as.extend(res.links.iter().filter(|l| !l.url.starts_with("mailto:")).map(|l| l.url.clone()));
+        let mut same_as: Vec<String> = res
+            .orcid
+            .iter()
+            .map(|o| format!("https://orcid.org/{}", o))
+            .collect();
+        same_as.extend(
+            res.links
+                .iter()
+                .filter(|l| !l.url.starts_with("mailto:"))
+                .map(|l| l.url.clone()),
+        );
         let jsonld = json!({
             "@context": "https://schema.org",
             "@type": "Person",
@@ -319,10 +345,20 @@ impl<'a> Views<'a> {
     pub fn explorer(&self, r: u32, g: &Graph) -> Value {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
-        let svg = super::svg::render(g, c, &super::svg::Style {
-            width: 1100.0, height: 760.0, margin_x: 210.0, margin_y: 36.0, max_label: 34,
-            hidden_labels: true, dom_id: format!("explorer-{}", res.id), title: format!("Research graph explorer for {}", res.name),
-        });
+        let svg = super::svg::render(
+            g,
+            c,
+            &super::svg::Style {
+                width: 1100.0,
+                height: 760.0,
+                margin_x: 210.0,
+                margin_y: 36.0,
+                max_label: 34,
+                hidden_labels: true,
+                dom_id: format!("explorer-{}", res.id),
+                title: format!("Research graph explorer for {}", res.name),
+            },
+        );
         json!({
             "id": res.id,
             "name": res.name,
@@ -342,26 +378,55 @@ impl<'a> Views<'a> {
         let res = &self.corpus.researchers[r as usize];
         let mut p = self.researcher_item(r);
         let trust = res.trust.as_ref().map(|t| {
-            let verification = t.verification.as_ref().map(|v| format!("Verification {}", v));
+            let verification = t
+                .verification
+                .as_ref()
+                .map(|v| format!("Verification {}", v));
             let claim = claim_label(t).map(str::to_string);
-            [score_label(c, t), verification, claim].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+            [score_label(c, t), verification, claim]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
         });
         let o = p.as_object_mut().expect("researcher_item is an object");
-        o.insert("trust_line".into(), json!(trust.unwrap_or_else(|| "Trust not assessed".into())));
+        o.insert(
+            "trust_line".into(),
+            json!(trust.unwrap_or_else(|| "Trust not assessed".into())),
+        );
         o.insert("role".into(), json!(res.role));
-        o.insert("permalink".into(), json!(c.permalink(&format!("researchers/{}/", res.id))));
-        o.insert("topics".into(), json!(self.d.researcher_topics[r as usize].iter().map(|t| {
+        o.insert(
+            "permalink".into(),
+            json!(c.permalink(&format!("researchers/{}/", res.id))),
+        );
+        o.insert(
+            "topics".into(),
+            json!(self.d.researcher_topics[r as usize].iter().map(|t| {
             let info = &self.d.topics[t.topic as usize];
             json!({"label": info.label, "url": c.permalink(&format!("topics/{}/", info.id))})
-        }).collect::<Vec<_>>()));
+        }).collect::<Vec<_>>()),
+        );
         o.insert("works".into(), json!(self.d.works_of[r as usize].iter().take(3).map(|&w| {
             let work = &self.corpus.works[w as usize];
             json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
         }).collect::<Vec<_>>()));
-        o.insert("svg_html".into(), json!(super::svg::render(g, c, &super::svg::Style {
-            width: 640.0, height: 340.0, margin_x: 150.0, margin_y: 24.0, max_label: 22,
-            hidden_labels: false, dom_id: format!("embed-{}", res.id), title: format!("Research graph of {}", res.name),
-        })));
+        o.insert(
+            "svg_html".into(),
+            json!(super::svg::render(
+                g,
+                c,
+                &super::svg::Style {
+                    width: 640.0,
+                    height: 340.0,
+                    margin_x: 150.0,
+                    margin_y: 24.0,
+                    max_label: 22,
+                    hidden_labels: false,
+                    dom_id: format!("embed-{}", res.id),
+                    title: format!("Research graph of {}", res.name),
+                }
+            )),
+        );
         p
     }
 
@@ -423,12 +488,36 @@ impl<'a> Views<'a> {
     }
 
     /// A group page or its embed: members and their combined graph.
-    pub fn group(&self, group: &crate::config::Group, members: &[u32], g: &Graph, embed: bool) -> Value {
+    pub fn group(
+        &self,
+        group: &crate::config::Group,
+        members: &[u32],
+        g: &Graph,
+        embed: bool,
+    ) -> Value {
         let c = self.config;
         let st = if embed {
-            super::svg::Style { width: 640.0, height: 380.0, margin_x: 150.0, margin_y: 24.0, max_label: 22, hidden_labels: false, dom_id: format!("group-embed-{}", group.id), title: format!("Research graph of {}", group.name) }
+            super::svg::Style {
+                width: 640.0,
+                height: 380.0,
+                margin_x: 150.0,
+                margin_y: 24.0,
+                max_label: 22,
+                hidden_labels: false,
+                dom_id: format!("group-embed-{}", group.id),
+                title: format!("Research graph of {}", group.name),
+            }
         } else {
-            super::svg::Style { width: 1100.0, height: 760.0, margin_x: 210.0, margin_y: 40.0, max_label: 32, hidden_labels: false, dom_id: format!("group-{}", group.id), title: format!("Research graph of {}", group.name) }
+            super::svg::Style {
+                width: 1100.0,
+                height: 760.0,
+                margin_x: 210.0,
+                margin_y: 40.0,
+                max_label: 32,
+                hidden_labels: false,
+                dom_id: format!("group-{}", group.id),
+                title: format!("Research graph of {}", group.name),
+            }
         };
         let embed_link = c.permalink(&format!("groups/{}/embed/", group.id));
         json!({
@@ -459,12 +548,34 @@ impl<'a> Views<'a> {
         let authors: Vec<Value> = work
             .authors
             .iter()
-            .map(|a| match a {
-                Author::Researcher(r) => {
-                    let res = &self.corpus.researchers[*r as usize];
-                    json!({"name": res.name, "url": self.researcher_url(*r), "orcid_url": orcid_url(&res.orcid)})
-                }
-                Author::External { name, orcid } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
+            .enumerate()
+            .map(|(pos, a)| {
+                let mut v = match a {
+                    Author::Researcher(r) => {
+                        let res = &self.corpus.researchers[*r as usize];
+                        json!({"name": res.name, "url": self.researcher_url(*r), "orcid_url": orcid_url(&res.orcid)})
+                    }
+                    Author::External { name, orcid } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
+                };
+                let insts: Vec<Value> = work
+                    .author_institutions
+                    .iter()
+                    .filter(|(p, _)| *p == pos as u32)
+                    .map(|&(_, i)| {
+                        let inst = &self.corpus.institutions[i as usize];
+                        json!({"name": inst.short_name.as_ref().unwrap_or(&inst.name), "url": self.institution_url(i)})
+                    })
+                    .collect();
+                v["institutions"] = Value::Array(insts);
+                v
+            })
+            .collect();
+        let versions: Vec<Value> = work
+            .versions
+            .iter()
+            .map(|&v| {
+                let other = &self.corpus.works[v as usize];
+                json!({"title": other.title, "url": self.work_url(v), "type": other.kind.label(), "year": other.year, "venue": other.venue})
             })
             .collect();
         let topics: Vec<Value> = self.d.work_topics[w as usize]
@@ -488,10 +599,26 @@ impl<'a> Views<'a> {
         let mut item = self.work_item(w, true);
         let obj = item.as_object_mut().expect("work_item is an object");
         obj.insert("authors".into(), Value::Array(authors));
+        obj.insert(
+            "authors_truncated".into(),
+            Value::Bool(work.authors_truncated),
+        );
+        obj.insert("versions".into(), Value::Array(versions));
+        obj.insert("identifiers".into(), identifiers(work));
+        obj.insert("sources".into(), source_labels(&work.sources));
+        obj.insert("month".into(), json!(work.month.map(month_name)));
         obj.insert("topics".into(), Value::Array(topics));
         obj.insert("permalink".into(), Value::String(permalink));
         obj.insert("jsonld".into(), Value::String(json_for_html(&jsonld)));
-        obj.insert("description".into(), Value::String(work.abstract_md.as_deref().map(|a| crate::markdown::plain_excerpt(a, 200)).unwrap_or_default()));
+        obj.insert(
+            "description".into(),
+            Value::String(
+                work.abstract_md
+                    .as_deref()
+                    .map(|a| crate::markdown::plain_excerpt(a, 200))
+                    .unwrap_or_default(),
+            ),
+        );
         item
     }
 
@@ -530,6 +657,7 @@ impl<'a> Views<'a> {
             "ror_url": inst.ror.as_ref().map(|r| format!("https://ror.org/{}", r)),
             "description_html": self.d.institution_html[i as usize],
             "members": self.d.members[i as usize].iter().map(|&r| self.researcher_item(r)).collect::<Vec<_>>(),
+            "works": self.d.institution_works[i as usize].iter().map(|&w| self.listed_short(w)).collect::<Vec<_>>(),
             "url": self.institution_url(i),
         })
     }
@@ -538,6 +666,83 @@ impl<'a> Views<'a> {
         let inst = &self.corpus.institutions[i as usize];
         json!({"name": inst.name, "url": self.institution_url(i), "country": inst.country, "members": self.d.members[i as usize].len()})
     }
+}
+
+/// A work's identifiers besides its DOI, as links where they resolve.
+fn identifiers(work: &crate::model::Work) -> Value {
+    let ids = &work.ids;
+    let mut out = Vec::new();
+    let mut push = |label: &str, text: &Option<String>, url: Option<String>| {
+        if let Some(t) = text {
+            out.push(json!({"label": label, "text": t, "url": url}));
+        }
+    };
+    push(
+        "arXiv",
+        &ids.arxiv,
+        ids.arxiv
+            .as_ref()
+            .map(|a| format!("https://arxiv.org/abs/{}", a)),
+    );
+    push(
+        "OpenAlex",
+        &ids.openalex,
+        ids.openalex
+            .as_ref()
+            .map(|a| format!("https://openalex.org/{}", a)),
+    );
+    push(
+        "PubMed",
+        &ids.pmid,
+        ids.pmid
+            .as_ref()
+            .map(|a| format!("https://pubmed.ncbi.nlm.nih.gov/{}/", a)),
+    );
+    push(
+        "PMC",
+        &ids.pmcid,
+        ids.pmcid
+            .as_ref()
+            .map(|a| format!("https://www.ncbi.nlm.nih.gov/pmc/articles/{}/", a)),
+    );
+    push("ISBN", &ids.isbn, None);
+    Value::Array(out)
+}
+
+/// "BibTeX", "ORCID", ... for `sources` entries such as `bibtex:key`.
+fn source_labels(sources: &[String]) -> Value {
+    let mut labels: Vec<&str> = Vec::new();
+    for s in sources {
+        let label = match s.split(':').next().unwrap_or("") {
+            "bibtex" => "BibTeX",
+            "orcid" => "ORCID",
+            "openalex" => "OpenAlex",
+            "csl-json" => "CSL-JSON",
+            _ => continue,
+        };
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
+    }
+    json!(labels)
+}
+
+fn month_name(m: u8) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES[(m.clamp(1, 12) - 1) as usize]
 }
 
 pub fn graph_json(g: &Graph) -> Vec<u8> {

@@ -85,7 +85,21 @@ mod tests {
         for (url, want) in ok {
             assert_eq!(output_path(url).as_deref(), Some(want), "{}", url);
         }
-        for bad in ["/../secret.txt", "/works/../../secret.txt", "/%2e%2e/secret.txt", "/works/%2E%2E/%2e%2e/x", "/..%2fsecret.txt", "/a%00b", "/%zz", "/%e2%28%a1", "/..\\secret.txt", "/%5c..%5cx", "/C:/x", "relative", "/./x"] {
+        for bad in [
+            "/../secret.txt",
+            "/works/../../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/works/%2E%2E/%2e%2e/x",
+            "/..%2fsecret.txt",
+            "/a%00b",
+            "/%zz",
+            "/%e2%28%a1",
+            "/..\\secret.txt",
+            "/%5c..%5cx",
+            "/C:/x",
+            "relative",
+            "/./x",
+        ] {
             assert_eq!(output_path(bad), None, "{}", bad);
         }
     }

@@ -49,11 +49,26 @@ struct Site {
 
 impl Site {
     fn new(p: Prepared) -> Site {
-        let mut site = Site { p, routes: HashMap::new() };
+        let mut site = Site {
+            p,
+            routes: HashMap::new(),
+        };
         let routes = {
             let r = site.renderer();
-            let jobs = render::plan(&site.p.site.corpus, &site.p.site.derived, &site.p.site.config, &site.p.theme);
-            jobs.into_iter().flat_map(|job| r.outputs(job).into_iter().enumerate().map(move |(i, rel)| (rel, (job, i)))).collect()
+            let jobs = render::plan(
+                &site.p.site.corpus,
+                &site.p.site.derived,
+                &site.p.site.config,
+                &site.p.theme,
+            );
+            jobs.into_iter()
+                .flat_map(|job| {
+                    r.outputs(job)
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(i, rel)| (rel, (job, i)))
+                })
+                .collect()
         };
         site.routes = routes;
         site
@@ -61,18 +76,31 @@ impl Site {
 
     fn renderer(&self) -> Renderer<'_> {
         let s = &self.p.site;
-        Renderer::new(&s.corpus, &s.derived, &s.config, &self.p.theme, &s.groups, &self.p.items)
+        Renderer::new(
+            &s.corpus,
+            &s.derived,
+            &s.config,
+            &self.p.theme,
+            &s.groups,
+            &self.p.items,
+        )
     }
 
     /// Renders the output file `rel`, if the site has it.
     fn file(&self, rel: &str) -> Option<Result<Vec<u8>, Error>> {
         let &(job, i) = self.routes.get(rel)?;
-        Some(self.renderer().render(job).map(|mut files| files.swap_remove(i).1))
+        Some(
+            self.renderer()
+                .render(job)
+                .map(|mut files| files.swap_remove(i).1),
+        )
     }
 
     /// What a page open at `rel` shows: its file, else the 404 page.
     fn shown(&self, rel: &str) -> Result<Vec<u8>, Error> {
-        self.file(rel).or_else(|| self.file("404.html")).unwrap_or_else(|| Ok(Vec::new()))
+        self.file(rel)
+            .or_else(|| self.file("404.html"))
+            .unwrap_or_else(|| Ok(Vec::new()))
     }
 }
 
@@ -105,7 +133,8 @@ impl State {
 
     fn event(&self, reload: bool, first: bool) -> String {
         let st = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        let data = json!({"version": st.version, "errors": st.errors, "reload": reload, "first": first});
+        let data =
+            json!({"version": st.version, "errors": st.errors, "reload": reload, "first": first});
         format!("event: update\ndata: {}\n\n", data)
     }
 }
@@ -115,20 +144,53 @@ fn hash_shown(site: &Site, rel: &str) -> Option<u64> {
 }
 
 pub fn serve(o: ServeOptions) -> Result<(), String> {
-    let server = tiny_http::Server::http((o.bind.as_str(), o.port)).map_err(|e| format!("cannot listen on {}:{}: {}; choose another port with --port", o.bind, o.port, e))?;
-    let addr: SocketAddr = server.server_addr().to_ip().ok_or("the server has no IP address")?;
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-    let host = if host.contains(':') { format!("[{}]", host) } else { host };
+    let server = tiny_http::Server::http((o.bind.as_str(), o.port)).map_err(|e| {
+        format!(
+            "cannot listen on {}:{}: {}; choose another port with --port",
+            o.bind, o.port, e
+        )
+    })?;
+    let addr: SocketAddr = server
+        .server_addr()
+        .to_ip()
+        .ok_or("the server has no IP address")?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{}]", host)
+    } else {
+        host
+    };
     let url = format!("http://{}:{}/", host, addr.port());
     // Events name absolute paths; classify against the absolute root.
-    let root = o.root.canonicalize().map_err(|e| format!("cannot read {}: {}", o.root.display(), e))?;
-    let opts = Options { root: root.clone(), output: None, base_url: Some(url.clone()) };
-    let state = Arc::new(State { site: RwLock::new(None), status: Mutex::new(Status::default()), clients: Mutex::new(Vec::new()) });
+    let root = o
+        .root
+        .canonicalize()
+        .map_err(|e| format!("cannot read {}: {}", o.root.display(), e))?;
+    let opts = Options {
+        root: root.clone(),
+        output: None,
+        base_url: Some(url.clone()),
+    };
+    let state = Arc::new(State {
+        site: RwLock::new(None),
+        status: Mutex::new(Status::default()),
+        clients: Mutex::new(Vec::new()),
+    });
 
     let (tx, rx) = mpsc::channel();
-    let mut watcher = watch::watch(&root, o.poll, tx).map_err(|e| format!("cannot watch {}: {}", root.display(), e))?;
+    let mut watcher = watch::watch(&root, o.poll, tx)
+        .map_err(|e| format!("cannot watch {}: {}", root.display(), e))?;
     rebuild(&opts, &state);
-    let _ = writeln!(std::io::stdout(), "serving {} from {} (watching site.toml, content/ and themes/; Ctrl-C to stop)", url, root.display());
+    let _ = writeln!(
+        std::io::stdout(),
+        "serving {} from {} (watching site.toml, content/ and themes/; Ctrl-C to stop)",
+        url,
+        root.display()
+    );
     let _ = std::io::stdout().flush();
     if o.open {
         open_browser(&url);
@@ -145,7 +207,13 @@ pub fn serve(o: ServeOptions) -> Result<(), String> {
 }
 
 /// Waits for changes and rebuilds; a burst of events makes one rebuild.
-fn rebuild_loop(root: &Path, opts: &Options, state: &State, rx: &Receiver<Change>, watcher: &mut watch::SiteWatcher) {
+fn rebuild_loop(
+    root: &Path,
+    opts: &Options,
+    state: &State,
+    rx: &Receiver<Change>,
+    watcher: &mut watch::SiteWatcher,
+) {
     let mut dirs = input_dirs(root);
     while let Ok(first) = rx.recv() {
         let mut change = first;
@@ -191,9 +259,16 @@ fn rebuild(opts: &Options, state: &State) {
                 }
             }
             Err(errors) => {
-                eprintln!("build failed ({} error(s)); still serving the last good site:", errors.len());
+                eprintln!(
+                    "build failed ({} error(s)); still serving the last good site:",
+                    errors.len()
+                );
                 for d in errors {
-                    eprintln!("  {}: {}", d["location"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""));
+                    eprintln!(
+                        "  {}: {}",
+                        d["location"].as_str().unwrap_or(""),
+                        d["message"].as_str().unwrap_or("")
+                    );
                 }
                 st.errors = errors.clone();
             }
@@ -207,7 +282,9 @@ fn rebuild(opts: &Options, state: &State) {
     clients.retain_mut(|c| {
         let reload = match site {
             Some(s) => {
-                let h = *fresh.entry(c.rel.clone()).or_insert_with(|| hash_shown(s, &c.rel));
+                let h = *fresh
+                    .entry(c.rel.clone())
+                    .or_insert_with(|| hash_shown(s, &c.rel));
                 let changed = h != c.shown;
                 c.shown = h;
                 changed
@@ -260,10 +337,18 @@ fn handle(req: tiny_http::Request, state: &State) {
         match name {
             "events" => events(req, state, query),
             "live.js" => {
-                let _ = req.respond(bytes(200, LIVE_JS.as_bytes().to_vec(), "text/javascript; charset=utf-8"));
+                let _ = req.respond(bytes(
+                    200,
+                    LIVE_JS.as_bytes().to_vec(),
+                    "text/javascript; charset=utf-8",
+                ));
             }
             "live.css" => {
-                let _ = req.respond(bytes(200, LIVE_CSS.as_bytes().to_vec(), "text/css; charset=utf-8"));
+                let _ = req.respond(bytes(
+                    200,
+                    LIVE_CSS.as_bytes().to_vec(),
+                    "text/css; charset=utf-8",
+                ));
             }
             _ => {
                 let _ = req.respond(text(404, "not found"));
@@ -287,7 +372,9 @@ fn handle(req: tiny_http::Request, state: &State) {
         Some(Err(e)) => text(500, &e.to_string()),
         None if site.routes.contains_key(&format!("{}/index.html", rel)) => {
             let mut r = text(301, "moved");
-            if let Ok(h) = tiny_http::Header::from_bytes("Location", format!("{}/", path).as_bytes()) {
+            if let Ok(h) =
+                tiny_http::Header::from_bytes("Location", format!("{}/", path).as_bytes())
+            {
                 r.add_header(h);
             }
             r
@@ -304,8 +391,14 @@ type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
 fn bytes(code: u16, body: Vec<u8>, ctype: &str) -> Response {
     // A known length, never chunked: pages are whole in memory anyway.
-    let mut r = tiny_http::Response::from_data(body).with_status_code(code).with_chunked_threshold(usize::MAX);
-    for (k, v) in [("Content-Type", ctype), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")] {
+    let mut r = tiny_http::Response::from_data(body)
+        .with_status_code(code)
+        .with_chunked_threshold(usize::MAX);
+    for (k, v) in [
+        ("Content-Type", ctype),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+    ] {
         if let Ok(h) = tiny_http::Header::from_bytes(k, v) {
             r.add_header(h);
         }
@@ -314,7 +407,11 @@ fn bytes(code: u16, body: Vec<u8>, ctype: &str) -> Response {
 }
 
 fn text(code: u16, msg: &str) -> Response {
-    bytes(code, format!("{}\n", msg).into_bytes(), "text/plain; charset=utf-8")
+    bytes(
+        code,
+        format!("{}\n", msg).into_bytes(),
+        "text/plain; charset=utf-8",
+    )
 }
 
 /// An HTML page with the reload script added before `</head>`; the script
@@ -324,8 +421,14 @@ fn html(code: u16, body: Vec<u8>, version: u64) -> Response {
 }
 
 fn inject(mut body: Vec<u8>, version: u64) -> Vec<u8> {
-    let tag = format!("<script src=\"{}live.js?v={}\" defer></script>", PREFIX, version);
-    let at = body.windows(7).position(|w| w.eq_ignore_ascii_case(b"</head>")).unwrap_or(body.len());
+    let tag = format!(
+        "<script src=\"{}live.js?v={}\" defer></script>",
+        PREFIX, version
+    );
+    let at = body
+        .windows(7)
+        .position(|w| w.eq_ignore_ascii_case(b"</head>"))
+        .unwrap_or(body.len());
     body.splice(at..at, tag.into_bytes());
     body
 }
@@ -335,15 +438,28 @@ fn inject(mut body: Vec<u8>, version: u64) -> Vec<u8> {
 /// closed pages.
 fn events(req: tiny_http::Request, state: &State, query: &str) {
     // The parameter is the page's path, itself percent-encoded once more.
-    let param = query.split('&').find_map(|kv| kv.strip_prefix("path=")).unwrap_or("%2F");
-    let rel = files::percent_decode(param).and_then(|p| output_path(&p)).unwrap_or_else(|| "404.html".into());
+    let param = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("path="))
+        .unwrap_or("%2F");
+    let rel = files::percent_decode(param)
+        .and_then(|p| output_path(&p))
+        .unwrap_or_else(|| "404.html".into());
     let shown = state.current().and_then(|s| hash_shown(&s, &rel));
     let (tx, rx) = mpsc::channel();
     let first = state.event(false, true);
-    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(Client { tx, rel, shown });
+    state
+        .clients
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Client { tx, rel, shown });
     let mut w = req.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
-    if w.write_all(head.as_bytes()).and_then(|_| w.write_all(first.as_bytes())).and_then(|_| w.flush()).is_err() {
+    if w.write_all(head.as_bytes())
+        .and_then(|_| w.write_all(first.as_bytes()))
+        .and_then(|_| w.flush())
+        .is_err()
+    {
         return;
     }
     loop {
@@ -366,8 +482,17 @@ fn open_browser(url: &str) {
     } else {
         "xdg-open"
     };
-    if std::process::Command::new(cmd).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().is_err() {
-        eprintln!("warning: could not open a browser ({}); open {} yourself", cmd, url);
+    if std::process::Command::new(cmd)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_err()
+    {
+        eprintln!(
+            "warning: could not open a browser ({}); open {} yourself",
+            cmd, url
+        );
     }
 }
 
@@ -375,7 +500,11 @@ fn open_browser(url: &str) {
 mod tests {
     #[test]
     fn script_goes_before_head_end() {
-        let out = String::from_utf8(super::inject(b"<html><head><title>x</title></HEAD><body></body></html>".to_vec(), 3)).unwrap();
+        let out = String::from_utf8(super::inject(
+            b"<html><head><title>x</title></HEAD><body></body></html>".to_vec(),
+            3,
+        ))
+        .unwrap();
         assert_eq!(out, "<html><head><title>x</title><script src=\"/__scholarsite/live.js?v=3\" defer></script></HEAD><body></body></html>");
         let bare = String::from_utf8(super::inject(b"<p>no head</p>".to_vec(), 1)).unwrap();
         assert!(bare.ends_with("<script src=\"/__scholarsite/live.js?v=1\" defer></script>"));

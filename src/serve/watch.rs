@@ -4,7 +4,9 @@
 use crate::source::is_ignored_name;
 use notify::event::{EventKind, ModifyKind};
 use notify::RecursiveMode;
-use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache};
+use notify_debouncer_full::{
+    new_debouncer, new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache,
+};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -29,9 +31,16 @@ pub enum Change {
 /// emacs' `#name#`); those are ignored here as discovery ignores them, and
 /// the rename that ends the save names the real file.
 pub fn classify(root: &Path, path: &Path) -> Change {
-    let Ok(rel) = path.strip_prefix(root) else { return Change::Ignore };
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    let Some(first) = parts.first() else { return Change::Ignore };
+    let Ok(rel) = path.strip_prefix(root) else {
+        return Change::Ignore;
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let Some(first) = parts.first() else {
+        return Change::Ignore;
+    };
     let name = parts.last().map(String::as_str).unwrap_or_default();
     if parts.len() > 1 && is_ignored_name(name) {
         return Change::Ignore;
@@ -56,7 +65,11 @@ pub fn classify_batch(root: &Path, result: &DebounceEventResult) -> Change {
                 } else if !alters_files(&e.kind) {
                     Change::Ignore
                 } else {
-                    e.paths.iter().map(|p| classify(root, p)).max().unwrap_or(Change::Ignore)
+                    e.paths
+                        .iter()
+                        .map(|p| classify(root, p))
+                        .max()
+                        .unwrap_or(Change::Ignore)
                 }
             })
             .max()
@@ -94,8 +107,16 @@ pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<Site
         }
     };
     let mut w = if poll {
-        let config = notify::Config::default().with_poll_interval(Duration::from_millis(500)).with_compare_contents(true);
-        SiteWatcher::Poll(new_debouncer_opt(debounce, None, handler, RecommendedCache::new(), config)?)
+        let config = notify::Config::default()
+            .with_poll_interval(Duration::from_millis(500))
+            .with_compare_contents(true);
+        SiteWatcher::Poll(new_debouncer_opt(
+            debounce,
+            None,
+            handler,
+            RecommendedCache::new(),
+            config,
+        )?)
     } else {
         SiteWatcher::Native(new_debouncer(debounce, None, handler)?)
     };
@@ -142,8 +163,14 @@ mod tests {
             ("/site/content/researchers/4913", Change::Ignore),
             ("/site/content/researchers/a.toml~", Change::Ignore),
             ("/site/content/researchers/.a.toml.swp", Change::Ignore),
-            ("/site/content/researchers/a.toml___jb_tmp___", Change::Ignore),
-            ("/site/content/researchers/a.toml___jb_old___", Change::Ignore),
+            (
+                "/site/content/researchers/a.toml___jb_tmp___",
+                Change::Ignore,
+            ),
+            (
+                "/site/content/researchers/a.toml___jb_old___",
+                Change::Ignore,
+            ),
             ("/site/content/researchers/#a.toml#", Change::Ignore),
             ("/site/content/works/.goutputstream-X1Y2", Change::Ignore),
             ("/site/output/index.html", Change::Ignore),
@@ -162,22 +189,54 @@ mod tests {
     fn a_batch_takes_its_largest_change() {
         use notify_debouncer_full::DebouncedEvent;
         let root = Path::new("/site");
-        let ev = |p: &str| DebouncedEvent::new(notify::Event::new(EventKind::Modify(ModifyKind::Any)).add_path(PathBuf::from(p)), std::time::Instant::now());
-        let batch = Ok(vec![ev("/site/content/a.toml"), ev("/site/site.toml"), ev("/site/output/x")]);
+        let ev = |p: &str| {
+            DebouncedEvent::new(
+                notify::Event::new(EventKind::Modify(ModifyKind::Any)).add_path(PathBuf::from(p)),
+                std::time::Instant::now(),
+            )
+        };
+        let batch = Ok(vec![
+            ev("/site/content/a.toml"),
+            ev("/site/site.toml"),
+            ev("/site/output/x"),
+        ]);
         assert_eq!(classify_batch(root, &batch), Change::Config);
         let noise = Ok(vec![ev("/site/content/4913"), ev("/site/output/x")]);
         assert_eq!(classify_batch(root, &noise), Change::Ignore);
-        let kind = |k: EventKind| DebouncedEvent::new(notify::Event::new(k).add_path(PathBuf::from("/site/content/a.toml")), std::time::Instant::now());
+        let kind = |k: EventKind| {
+            DebouncedEvent::new(
+                notify::Event::new(k).add_path(PathBuf::from("/site/content/a.toml")),
+                std::time::Instant::now(),
+            )
+        };
         let reads = Ok(vec![
-            kind(EventKind::Access(notify::event::AccessKind::Open(notify::event::AccessMode::Read))),
-            kind(EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Read))),
-            kind(EventKind::Modify(ModifyKind::Metadata(notify::event::MetadataKind::AccessTime))),
+            kind(EventKind::Access(notify::event::AccessKind::Open(
+                notify::event::AccessMode::Read,
+            ))),
+            kind(EventKind::Access(notify::event::AccessKind::Close(
+                notify::event::AccessMode::Read,
+            ))),
+            kind(EventKind::Modify(ModifyKind::Metadata(
+                notify::event::MetadataKind::AccessTime,
+            ))),
         ]);
-        assert_eq!(classify_batch(root, &reads), Change::Ignore, "the build reading its inputs is no change");
-        let writes = Ok(vec![kind(EventKind::Remove(notify::event::RemoveKind::File))]);
+        assert_eq!(
+            classify_batch(root, &reads),
+            Change::Ignore,
+            "the build reading its inputs is no change"
+        );
+        let writes = Ok(vec![kind(EventKind::Remove(
+            notify::event::RemoveKind::File,
+        ))]);
         assert_eq!(classify_batch(root, &writes), Change::Content);
-        let rescan = Ok(vec![DebouncedEvent::new(notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan), std::time::Instant::now())]);
+        let rescan = Ok(vec![DebouncedEvent::new(
+            notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan),
+            std::time::Instant::now(),
+        )]);
         assert_eq!(classify_batch(root, &rescan), Change::Rescan);
-        assert_eq!(classify_batch(root, &Err(vec![notify::Error::generic("overflow")])), Change::Rescan);
+        assert_eq!(
+            classify_batch(root, &Err(vec![notify::Error::generic("overflow")])),
+            Change::Rescan
+        );
     }
 }

@@ -12,18 +12,30 @@ fn graph(site: &Site, id: &str) -> Value {
 fn example_site_profiles_match_the_seeds() {
     let site = Site::example();
     site.build().ok();
-    for (id, name, works, other) in [("zhengliang-liu", "Zhengliang Liu", 7, "Dajiang Zhu"), ("dajiang-zhu", "Dajiang Zhu", 12, "Zhengliang Liu")] {
+    for (id, name, works, other) in [
+        ("zhengliang-liu", "Zhengliang Liu", 7, "Dajiang Zhu"),
+        ("dajiang-zhu", "Dajiang Zhu", 12, "Zhengliang Liu"),
+    ] {
         let page = visible(&site.out(&format!("researchers/{}/index.html", id)));
         for needle in [
             format!("Researcher profile {}", name),
-            format!("{} contributes to research discovery and scholarly infrastructure.", name),
+            format!(
+                "{} contributes to research discovery and scholarly infrastructure.",
+                name
+            ),
             "Researcher Affiliation not imported Open to collaborate".to_string(),
             "Trust 21 - Emerging Verification L1 Unclaimed author".to_string(),
             format!("{} works 0 followers 7 topics 1 close collaborator", works),
             format!("{} published items", works),
             format!("{} 4 shared works, latest 2026 close", other),
         ] {
-            assert!(page.contains(&needle), "{}: missing {:?} in\n{}", id, needle, page);
+            assert!(
+                page.contains(&needle),
+                "{}: missing {:?} in\n{}",
+                id,
+                needle,
+                page
+            );
         }
         let g = graph(&site, id);
         assert_eq!(g["version"], 2);
@@ -41,11 +53,23 @@ fn example_site_profiles_match_the_seeds() {
         "Survey on Individual Differences in Visualization",
     ];
     let works = &page[page.find("Published work").unwrap()..];
-    let pos: Vec<usize> = order.iter().map(|t| works.find(t).unwrap_or_else(|| panic!("missing {}", t))).collect();
-    assert!(pos.windows(2).all(|w| w[0] < w[1]), "works out of order: {:?}", pos);
+    let pos: Vec<usize> = order
+        .iter()
+        .map(|t| works.find(t).unwrap_or_else(|| panic!("missing {}", t)))
+        .collect();
+    assert!(
+        pos.windows(2).all(|w| w[0] < w[1]),
+        "works out of order: {:?}",
+        pos
+    );
     assert!(works.contains("preprint 2020 arXiv Survey on Individual Differences in Visualization Developments in data visualization research"));
     // Every work has its page, and the directory lists both researchers.
-    assert_eq!(std::fs::read_dir(site.path("output/works")).unwrap().count(), 15 + 1);
+    assert_eq!(
+        std::fs::read_dir(site.path("output/works"))
+            .unwrap()
+            .count(),
+        15 + 1
+    );
     let index = visible(&site.out("index.html"));
     assert!(index.contains("Dajiang Zhu") && index.contains("Zhengliang Liu"));
 }
@@ -64,10 +88,26 @@ fn collaborators_are_counted_and_grouped() {
         .work("w4", "title = \"Four\"\nyear = 2019\nauthors = [{ id = \"ada\" }, \"Someone Else\"]");
     site.build().ok();
     let page = visible(&site.out("researchers/ada/index.html"));
-    assert!(page.contains("Bob Byte 3 shared works, latest 2023 close"), "{}", page);
-    assert!(page.contains("José Núñez 2 shared works, latest 2021"), "{}", page);
-    assert!(page.contains("Kim Lee 2 shared works, latest 2021"), "{}", page);
-    assert!(page.contains("Someone Else 1 shared work, latest 2019"), "{}", page);
+    assert!(
+        page.contains("Bob Byte 3 shared works, latest 2023 close"),
+        "{}",
+        page
+    );
+    assert!(
+        page.contains("José Núñez 2 shared works, latest 2021"),
+        "{}",
+        page
+    );
+    assert!(
+        page.contains("Kim Lee 2 shared works, latest 2021"),
+        "{}",
+        page
+    );
+    assert!(
+        page.contains("Someone Else 1 shared work, latest 2019"),
+        "{}",
+        page
+    );
     assert!(page.contains("4 works 0 followers"), "{}", page);
     assert!(page.contains("1 close collaborator"), "{}", page);
     let g = graph(&site, "ada");
@@ -82,12 +122,20 @@ fn huge_author_lists_are_bounded() {
     site.researcher("ada", "name = \"Ada Lovelace\"");
     let mut authors: Vec<String> = (0..3000).map(|i| format!("\"Member {}\"", i)).collect();
     authors.insert(1500, "{ id = \"ada\" }".into());
-    site.work("big", &format!("title = \"Big\"\nyear = 2020\nauthors = [{}]", authors.join(", ")));
+    site.work(
+        "big",
+        &format!(
+            "title = \"Big\"\nyear = 2020\nauthors = [{}]",
+            authors.join(", ")
+        ),
+    );
     site.build().ok();
     let g = graph(&site, "ada");
     assert_eq!(g["totals"]["coauthors"], 100);
     let work = visible(&site.out("works/big/index.html"));
-    assert!(work.contains("Member 0") && work.contains("Member 2999") && work.contains("Ada Lovelace"));
+    assert!(
+        work.contains("Member 0") && work.contains("Member 2999") && work.contains("Ada Lovelace")
+    );
 }
 
 /// Authors link to researchers by id, ORCID, name or alias, folded for
@@ -106,11 +154,19 @@ fn authors_match_by_id_orcid_name_and_alias() {
     let run = site.build().ok();
     assert!(run.stderr.contains("content/works/ambiguous.md:3: warning: field `authors[0]`: author `Li Wei` matches several researchers (li-a, li-b)"), "{}", run.stderr);
     let ana = visible(&site.out("researchers/ana/index.html"));
-    assert!(ana.contains("By ORCID") && ana.contains("By name") && ana.contains("2 works"), "{}", ana);
+    assert!(
+        ana.contains("By ORCID") && ana.contains("By name") && ana.contains("2 works"),
+        "{}",
+        ana
+    );
     assert!(visible(&site.out("researchers/raj/index.html")).contains("By alias"));
     assert!(visible(&site.out("researchers/li-a/index.html")).contains("0 works"));
     let work = site.out("works/by-name/index.html");
-    assert!(work.contains("researchers/ana/\">Ana María Pérez</a>"), "{}", work);
+    assert!(
+        work.contains("researchers/ana/\">Ana María Pérez</a>"),
+        "{}",
+        work
+    );
     let amb = site.out("works/ambiguous/index.html");
     assert!(!amb.contains("researchers/li-"));
 }
@@ -127,35 +183,68 @@ fn topics_declared_and_extracted() {
         .file("content/works/w3.md", "+++\ntitle = \"Sparse matrix factorization revisited\"\n+++\nSparse matrix factorization again, for recommender systems.\n");
     site.build().ok();
     let t = visible(&site.out("topics/graph-theory/index.html"));
-    assert!(t.contains("Graph theory") && t.contains("The study of graphs") && t.contains("Ada") && t.contains("Notes"), "{}", t);
+    assert!(
+        t.contains("Graph theory")
+            && t.contains("The study of graphs")
+            && t.contains("Ada")
+            && t.contains("Notes"),
+        "{}",
+        t
+    );
     assert!(site.exists("topics/poetry-of-science/index.html"));
     let ext = visible(&site.out("topics/sparse-matrix-factorization/index.html"));
-    assert!(ext.contains("extracted from titles and abstracts"), "{}", ext);
+    assert!(
+        ext.contains("extracted from titles and abstracts"),
+        "{}",
+        ext
+    );
     assert!(ext.contains("Sparse matrix factorization revisited"));
     let profile = visible(&site.out("researchers/ada/index.html"));
-    assert!(profile.contains("Analytical Engines"), "declared interests come first: {}", profile);
+    assert!(
+        profile.contains("Analytical Engines"),
+        "declared interests come first: {}",
+        profile
+    );
     let w1 = site.out("works/w1/index.html");
-    assert!(w1.contains("topics/graph-theory/"), "an alias resolves to the topic file");
+    assert!(
+        w1.contains("topics/graph-theory/"),
+        "an alias resolves to the topic file"
+    );
 }
 
 /// Links respect a base URL with a sub-path, in pages and graph JSON.
 #[test]
 fn base_url_sub_path() {
     let site = Site::example();
-    site.run(&["build", "--base-url", "https://lab.example.edu/people/"]).ok();
+    site.run(&["build", "--base-url", "https://lab.example.edu/people/"])
+        .ok();
     let page = site.out("researchers/dajiang-zhu/index.html");
-    assert!(page.contains("href=\"/people/works/"), "links carry the sub-path");
-    assert!(page.contains("<link rel=\"canonical\" href=\"https://lab.example.edu/people/researchers/dajiang-zhu/\">"));
+    assert!(
+        page.contains("href=\"/people/works/"),
+        "links carry the sub-path"
+    );
+    assert!(page.contains(
+        "<link rel=\"canonical\" href=\"https://lab.example.edu/people/researchers/dajiang-zhu/\">"
+    ));
     assert!(page.contains("href=\"/people/assets/style."));
     for href in page.split("href=\"").skip(1) {
         let url = &href[..href.find('"').unwrap()];
-        assert!(url.starts_with("/people/") || url.starts_with("https://") || url.starts_with('#'), "link outside base: {}", url);
+        assert!(
+            url.starts_with("/people/") || url.starts_with("https://") || url.starts_with('#'),
+            "link outside base: {}",
+            url
+        );
     }
     let g = graph(&site, "dajiang-zhu");
     for n in g["nodes"].as_array().unwrap() {
-        assert!(n["url"].as_str().unwrap().starts_with("https://lab.example.edu/people/"));
+        assert!(n["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://lab.example.edu/people/"));
     }
-    assert!(site.out("sitemap.xml").contains("<loc>https://lab.example.edu/people/researchers/zhengliang-liu/</loc>"));
+    assert!(site
+        .out("sitemap.xml")
+        .contains("<loc>https://lab.example.edu/people/researchers/zhengliang-liu/</loc>"));
     assert!(site.out("404.html").contains("href=\"/people/\""));
 }
 
@@ -163,7 +252,8 @@ fn base_url_sub_path() {
 #[test]
 fn graph_respects_node_budget() {
     let site = Site::new();
-    site.file("site.toml", "title = \"Lab\"\n[graph]\nnode_budget = 40\n").researcher("ada", "name = \"Ada\"");
+    site.file("site.toml", "title = \"Lab\"\n[graph]\nnode_budget = 40\n")
+        .researcher("ada", "name = \"Ada\"");
     site.prolific("ada", 2000, 50, 9);
     site.build().ok();
     let g = graph(&site, "ada");
@@ -173,10 +263,20 @@ fn graph_respects_node_budget() {
     let kinds = |k: &str| nodes.iter().filter(|n| n["kind"] == k).count();
     assert_eq!(kinds("researcher"), 1);
     assert_eq!(kinds("topic"), 7);
-    assert!(kinds("coauthor") >= 10 && kinds("work") >= 10, "{:?}", g["totals"]);
-    let ids: std::collections::HashSet<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert!(
+        kinds("coauthor") >= 10 && kinds("work") >= 10,
+        "{:?}",
+        g["totals"]
+    );
+    let ids: std::collections::HashSet<&str> =
+        nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
     for e in g["edges"].as_array().unwrap() {
-        assert!(ids.contains(e["source"].as_str().unwrap()) && ids.contains(e["target"].as_str().unwrap()), "edge to a node outside the slice: {}", e);
+        assert!(
+            ids.contains(e["source"].as_str().unwrap())
+                && ids.contains(e["target"].as_str().unwrap()),
+            "edge to a node outside the slice: {}",
+            e
+        );
     }
     assert!(site.out("researchers/ada/graph.json").len() < 20_000);
 }
@@ -190,18 +290,34 @@ fn trust_snapshot_and_actions() {
         .researcher("bob", "name = \"Bob\"");
     site.build().ok();
     let ada = visible(&site.out("researchers/ada/index.html"));
-    assert!(ada.contains("Trust 85 - Highly trusted Verification L3 Claimed profile"), "{}", ada);
+    assert!(
+        ada.contains("Trust 85 - Highly trusted Verification L3 Claimed profile"),
+        "{}",
+        ada
+    );
     let ada_html = site.out("researchers/ada/index.html");
-    assert!(ada_html.contains("href=\"https://net.example/follow/ada\""), "{}", ada_html);
-    assert!(!ada_html.contains("/claim/ada/"), "a claimed profile has no claim link");
+    assert!(
+        ada_html.contains("href=\"https://net.example/follow/ada\""),
+        "{}",
+        ada_html
+    );
+    assert!(
+        !ada_html.contains("/claim/ada/"),
+        "a claimed profile has no claim link"
+    );
     let bob = visible(&site.out("researchers/bob/index.html"));
     assert!(bob.contains("Trust not assessed"), "{}", bob);
-    assert!(site.out("researchers/bob/index.html").contains("href=\"/claim/bob/\""));
+    assert!(site
+        .out("researchers/bob/index.html")
+        .contains("href=\"/claim/bob/\""));
 
     let plain = Site::new();
     plain.researcher("ada", "name = \"Ada\"");
     plain.build().ok();
-    assert!(!visible(&plain.out("researchers/ada/index.html")).contains("Follow"), "no dead buttons without URL templates");
+    assert!(
+        !visible(&plain.out("researchers/ada/index.html")).contains("Follow"),
+        "no dead buttons without URL templates"
+    );
 }
 
 /// Markdown files with YAML front matter and JSON Lines records mix.
@@ -224,6 +340,10 @@ fn yaml_front_matter_and_json_lines_mix() {
 fn check_writes_nothing() {
     let site = Site::example();
     let run = site.check().ok();
-    assert!(run.stdout.contains("checked 2 researchers, 15 works"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("checked 2 researchers, 15 works"),
+        "{}",
+        run.stdout
+    );
     assert!(!site.path("output").exists());
 }

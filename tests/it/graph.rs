@@ -26,12 +26,18 @@ fn profile_json_has_what_the_page_shows() {
     assert_eq!(p["affiliations"].as_array().unwrap().len(), 0);
     assert_eq!(p["works"].as_array().unwrap().len(), 12);
     assert_eq!(p["works"][0]["title"], "Knowledge Distillation and Dataset Distillation of Large Language Models: Emerging Trends, Challenges, and Future Directions");
-    assert!(p["works"][0]["abstract"].as_str().unwrap().starts_with("The exponential growth of Large Language Models"));
+    assert!(p["works"][0]["abstract"]
+        .as_str()
+        .unwrap()
+        .starts_with("The exponential growth of Large Language Models"));
     assert_eq!(p["collaborators"][0]["id"], "zhengliang-liu");
     assert_eq!(p["collaborators"][0]["shared_works"], 4);
     assert_eq!(p["collaborators"][0]["close"], true);
     assert_eq!(p["topics"].as_array().unwrap().len(), 7);
-    assert_eq!(p["graph"]["explorer_url"], "/researchers/dajiang-zhu/graph/");
+    assert_eq!(
+        p["graph"]["explorer_url"],
+        "/researchers/dajiang-zhu/graph/"
+    );
 }
 
 /// Every node of graph.json has a position inside the unit square, and no
@@ -40,7 +46,10 @@ fn profile_json_has_what_the_page_shows() {
 fn graph_json_positions() {
     let s = Site::new();
     s.researcher("ada", "name = \"Ada\"\naffiliation = \"inst\"")
-        .file("content/institutions/inst.md", "+++\nname = \"Institute\"\n+++\n");
+        .file(
+            "content/institutions/inst.md",
+            "+++\nname = \"Institute\"\n+++\n",
+        );
     s.prolific("ada", 2000, 40, 11);
     s.build().ok();
     let g = json(&s, "researchers/ada/graph.json");
@@ -49,14 +58,32 @@ fn graph_json_positions() {
     let mut seen = std::collections::HashSet::new();
     for n in nodes {
         let (x, y) = (n["x"].as_f64().unwrap(), n["y"].as_f64().unwrap());
-        assert!((-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y), "{}", n);
-        assert!(seen.insert(format!("{:.3},{:.3}", x, y)), "two nodes at {},{}", x, y);
+        assert!(
+            (-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y),
+            "{}",
+            n
+        );
+        assert!(
+            seen.insert(format!("{:.3},{:.3}", x, y)),
+            "two nodes at {},{}",
+            x,
+            y
+        );
     }
-    assert_eq!((nodes[0]["x"].as_f64(), nodes[0]["y"].as_f64()), (Some(0.0), Some(0.0)), "the researcher is in the middle");
+    assert_eq!(
+        (nodes[0]["x"].as_f64(), nodes[0]["y"].as_f64()),
+        (Some(0.0), Some(0.0)),
+        "the researcher is in the middle"
+    );
     // The explorer shows a larger slice, with the same node markup.
     let explorer = s.out("researchers/ada/graph/index.html");
     assert_eq!(explorer.matches("class=\"gn ").count(), 200);
-    assert_eq!(s.out("researchers/ada/index.html").matches("class=\"gn ").count(), 60);
+    assert_eq!(
+        s.out("researchers/ada/index.html")
+            .matches("class=\"gn ")
+            .count(),
+        60
+    );
 }
 
 /// Pages pass a CSP of `script-src 'self'`: no inline scripts (JSON-LD
@@ -74,14 +101,32 @@ fn pages_need_no_inline_script() {
             let html = std::fs::read_to_string(e.path()).unwrap();
             for (i, _) in html.match_indices("<script") {
                 let tag = &html[i..i + html[i..].find('>').unwrap()];
-                assert!(tag.contains(" src=\"/people/assets/graph.") || tag.contains("type=\"application/ld+json\""), "{}: {}", e.path().display(), tag);
+                assert!(
+                    tag.contains(" src=\"/people/assets/graph.")
+                        || tag.contains("type=\"application/ld+json\""),
+                    "{}: {}",
+                    e.path().display(),
+                    tag
+                );
             }
             let lower = html.to_lowercase();
-            for attr in [" onclick=", " onload=", " onerror=", " onmouseover=", " onfocus=", "javascript:"] {
+            for attr in [
+                " onclick=",
+                " onload=",
+                " onerror=",
+                " onmouseover=",
+                " onfocus=",
+                "javascript:",
+            ] {
                 assert!(!lower.contains(attr), "{} has {}", e.path().display(), attr);
             }
             for src in lower.match_indices(" src=\"").map(|(i, _)| &lower[i + 6..]) {
-                assert!(src.starts_with('/'), "{} loads {}", e.path().display(), &src[..40.min(src.len())]);
+                assert!(
+                    src.starts_with('/'),
+                    "{} loads {}",
+                    e.path().display(),
+                    &src[..40.min(src.len())]
+                );
             }
         }
     }
@@ -95,11 +140,29 @@ fn groups() {
     s.file("site.toml", "title = \"Lab\"\n[[groups]]\nid = \"lab\"\nname = \"The lab\"\ndescription = \"Two people\"\nmembers = [\"dajiang-zhu\", \"zhengliang-liu\"]\n");
     s.build().ok();
     let page = visible(&s.out("groups/lab/index.html"));
-    assert!(page.contains("The lab") && page.contains("Two people") && page.contains("2 members · 15 works"), "{}", page);
+    assert!(
+        page.contains("The lab")
+            && page.contains("Two people")
+            && page.contains("2 members · 15 works"),
+        "{}",
+        page
+    );
     let g = json(&s, "groups/lab/graph.json");
-    let members = g["nodes"].as_array().unwrap().iter().filter(|n| n["kind"] == "researcher").count();
+    let members = g["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "researcher")
+        .count();
     assert_eq!(members, 2);
-    assert!(g["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "co-author" && e["weight"] == 4), "members who share works are joined");
+    assert!(
+        g["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "co-author" && e["weight"] == 4),
+        "members who share works are joined"
+    );
     let embed = s.out("groups/lab/embed/index.html");
     assert!(embed.contains("<base target=\"_blank\">"));
     assert!(visible(&embed).contains("Zhengliang Liu 7 works"));
@@ -116,11 +179,21 @@ fn embed_card() {
     s.build().ok();
     let html = s.out("researchers/zhengliang-liu/embed/index.html");
     let text = visible(&html);
-    for needle in ["Zhengliang Liu", "Affiliation not imported", "Trust 21 - Emerging · Verification L1 · Unclaimed author", "7 works 0 followers 7 topics 1 close collaborator", "Latest work", "Brain-Inspired Exploration"] {
+    for needle in [
+        "Zhengliang Liu",
+        "Affiliation not imported",
+        "Trust 21 - Emerging · Verification L1 · Unclaimed author",
+        "7 works 0 followers 7 topics 1 close collaborator",
+        "Latest work",
+        "Brain-Inspired Exploration",
+    ] {
         assert!(text.contains(needle), "missing {:?}: {}", needle, text);
     }
     assert!(html.contains("<base target=\"_blank\">"));
     assert!(html.matches("class=\"gn ").count() <= 24);
     let profile = s.out("researchers/zhengliang-liu/index.html");
-    assert!(profile.contains("&lt;iframe src=&quot;/researchers/zhengliang-liu/embed/&quot;"), "the snippet is shown as text");
+    assert!(
+        profile.contains("&lt;iframe src=&quot;/researchers/zhengliang-liu/embed/&quot;"),
+        "the snippet is shown as text"
+    );
 }

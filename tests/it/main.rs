@@ -8,5 +8,5 @@ mod errors;
 mod graph;
 mod output;
 mod security;
-mod themes;
 mod serve;
+mod themes;

@@ -4,7 +4,10 @@ use crate::support::{snapshot, Site};
 use std::time::SystemTime;
 
 fn mtime(s: &Site, rel: &str) -> SystemTime {
-    std::fs::metadata(s.path("output").join(rel)).unwrap().modified().unwrap()
+    std::fs::metadata(s.path("output").join(rel))
+        .unwrap()
+        .modified()
+        .unwrap()
 }
 
 /// A second build of the same data rewrites nothing.
@@ -25,20 +28,45 @@ fn unchanged_rebuild_writes_nothing() {
 fn one_change_rewrites_only_what_shows_it() {
     let s = Site::example();
     s.build().ok();
-    let other = mtime(&s, "works/survey-on-individual-differences-in-visualization/index.html");
+    let other = mtime(
+        &s,
+        "works/survey-on-individual-differences-in-visualization/index.html",
+    );
     let not_an_author = mtime(&s, "researchers/zhengliang-liu/index.html");
     let path = "content/works/mask-guided-vision-transformer-mg-vit-for-few-shot-learning.md";
-    let text = std::fs::read_to_string(s.path(path)).unwrap().replace("year = 2022", "year = 2021");
+    let text = std::fs::read_to_string(s.path(path))
+        .unwrap()
+        .replace("year = 2022", "year = 2021");
     s.file(path, &text);
     let run = s.build().ok();
-    let written: usize = run.stdout.split(" written").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    let written: usize = run
+        .stdout
+        .split(" written")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     // The work page, the works list, its topics, and its author's profile,
     // graph, explorer, embed and JSON.
     assert!(written > 0 && written < 16, "{}", run.stdout);
-    assert_eq!(not_an_author, mtime(&s, "researchers/zhengliang-liu/index.html"));
-    assert!(s.out("works/mask-guided-vision-transformer-mg-vit-for-few-shot-learning/index.html").contains("2021"));
+    assert_eq!(
+        not_an_author,
+        mtime(&s, "researchers/zhengliang-liu/index.html")
+    );
+    assert!(s
+        .out("works/mask-guided-vision-transformer-mg-vit-for-few-shot-learning/index.html")
+        .contains("2021"));
     assert!(s.out("researchers/dajiang-zhu/index.html").contains("2021"));
-    assert_eq!(other, mtime(&s, "works/survey-on-individual-differences-in-visualization/index.html"));
+    assert_eq!(
+        other,
+        mtime(
+            &s,
+            "works/survey-on-individual-differences-in-visualization/index.html"
+        )
+    );
     // And never serves stale pages: a third build from scratch agrees.
     let fresh = Site::example();
     fresh.file(path, &text);
@@ -51,15 +79,20 @@ fn one_change_rewrites_only_what_shows_it() {
 #[test]
 fn stale_files_are_removed_and_foreign_files_kept() {
     let s = Site::new();
-    s.researcher("ada", "name = \"Ada\"").researcher("bob", "name = \"Bob\"");
+    s.researcher("ada", "name = \"Ada\"")
+        .researcher("bob", "name = \"Bob\"");
     s.build().ok();
     assert!(s.exists("researchers/bob/index.html"));
     s.file("output/researchers/ada/notes.txt", "mine");
-    s.remove("content/researchers/bob.md").remove("content/researchers/ada.md");
+    s.remove("content/researchers/bob.md")
+        .remove("content/researchers/ada.md");
     let run = s.build().ok();
     assert!(run.stdout.contains("removed"), "{}", run.stdout);
     assert!(!s.path("output/researchers/bob").exists());
-    assert_eq!(std::fs::read_to_string(s.path("output/researchers/ada/notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(s.path("output/researchers/ada/notes.txt")).unwrap(),
+        "mine"
+    );
     assert!(!s.exists("researchers/ada/index.html"));
 }
 
@@ -68,11 +101,17 @@ fn stale_files_are_removed_and_foreign_files_kept() {
 fn refuses_a_foreign_output_folder() {
     let s = Site::example();
     s.file("output/thesis.tex", "precious");
-    s.build().fails_with(&["refusing to use", "was not written by scholarsite"]);
-    assert_eq!(std::fs::read_to_string(s.path("output/thesis.tex")).unwrap(), "precious");
+    s.build()
+        .fails_with(&["refusing to use", "was not written by scholarsite"]);
+    assert_eq!(
+        std::fs::read_to_string(s.path("output/thesis.tex")).unwrap(),
+        "precious"
+    );
     let content = s.path("content").to_string_lossy().into_owned();
-    s.run(&["build", "--output", &content]).fails_with(&["refusing to use", "site's own files"]);
-    s.run(&["build", "--output", "."]).fails_with(&["refusing to use"]);
+    s.run(&["build", "--output", &content])
+        .fails_with(&["refusing to use", "site's own files"]);
+    s.run(&["build", "--output", "."])
+        .fails_with(&["refusing to use"]);
 }
 
 /// The same input gives the same bytes with one thread and with eight.
@@ -80,8 +119,13 @@ fn refuses_a_foreign_output_folder() {
 fn byte_identical_at_any_thread_count() {
     let s = Site::example();
     s.file("content/works/extra.jsonl", &(0..300).map(|i| format!("{{\"id\":\"x{}\",\"title\":\"Graph learning study {}\",\"year\":{},\"authors\":[{{\"id\":\"dajiang-zhu\"}},\"Co {}\"],\"abstract\":\"Graph neural networks for brain graph learning, part {}.\"}}", i, i, 2000 + i % 20, i % 7, i)).collect::<Vec<_>>().join("\n"));
-    s.run_env(&["build", "--output", "one"], &[("RAYON_NUM_THREADS", "1")]).ok();
-    s.run_env(&["build", "--output", "eight"], &[("RAYON_NUM_THREADS", "8")]).ok();
+    s.run_env(&["build", "--output", "one"], &[("RAYON_NUM_THREADS", "1")])
+        .ok();
+    s.run_env(
+        &["build", "--output", "eight"],
+        &[("RAYON_NUM_THREADS", "8")],
+    )
+    .ok();
     let (a, b) = (s.snapshot("one"), s.snapshot("eight"));
     assert!(a.len() > 300);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -101,16 +145,30 @@ fn unchanged_inputs_skip_only_an_intact_output() {
     // A deleted page is noticed and written again.
     std::fs::remove_file(s.path("output/researchers/dajiang-zhu/embed/index.html")).unwrap();
     let run = s.build().ok();
-    assert!(!run.stdout.contains("inputs unchanged") && run.stdout.contains(" 1 written,"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("inputs unchanged") && run.stdout.contains(" 1 written,"),
+        "{}",
+        run.stdout
+    );
     assert!(s.exists("researchers/dajiang-zhu/embed/index.html"));
     // Another base URL is another site.
     let run = s.run(&["build", "--base-url", "/lab/"]).ok();
     assert!(!run.stdout.contains("inputs unchanged"), "{}", run.stdout);
     assert!(s.out("index.html").contains("href=\"/lab/researchers/"));
     // A theme file counts as input.
-    s.file("site.toml", "title = \"scholarsite example\"\ntheme = \"t\"\n").file("themes/t/templates/404.html", "{% extends \"base.html\" %}{% block content %}gone{% endblock content %}");
+    s.file(
+        "site.toml",
+        "title = \"scholarsite example\"\ntheme = \"t\"\n",
+    )
+    .file(
+        "themes/t/templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}gone{% endblock content %}",
+    );
     s.build().ok();
-    s.file("themes/t/templates/404.html", "{% extends \"base.html\" %}{% block content %}moved{% endblock content %}");
+    s.file(
+        "themes/t/templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}moved{% endblock content %}",
+    );
     let run = s.build().ok();
     assert!(run.stdout.contains(" 1 written,"), "{}", run.stdout);
     assert!(s.out("404.html").contains("moved"));

@@ -12,9 +12,22 @@ fn hostile_strings_are_escaped() {
     )
     .work("w", "title = \"</script><script>alert('title')</script>\"\nvenue = \"<iframe src=//evil>\"\nauthors = [{ id = \"eve\" }, \"<svg onload=alert(1)>\"]\ntopics = [\"<b>bold</b>\"]");
     s.build().ok();
-    for rel in ["researchers/eve/index.html", "works/w/index.html", "index.html", "topics/b-bold-b/index.html"] {
+    for rel in [
+        "researchers/eve/index.html",
+        "works/w/index.html",
+        "index.html",
+        "topics/b-bold-b/index.html",
+    ] {
         let html = s.out(rel);
-        for bad in ["<script>alert", "onmouseover=\"", "onerror", "javascript:", "<iframe", "<svg onload", "<b>bold"] {
+        for bad in [
+            "<script>alert",
+            "onmouseover=\"",
+            "onerror",
+            "javascript:",
+            "<iframe",
+            "<svg onload",
+            "<b>bold",
+        ] {
             assert!(!html.contains(bad), "{} contains {:?}", rel, bad);
         }
     }

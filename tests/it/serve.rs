@@ -46,7 +46,12 @@ impl Server {
                 panic!("serve exited before serving");
             }
         }
-        let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("no address in {:?}", line)).to_string();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {:?}", line))
+            .to_string();
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Server { child, addr }
@@ -56,13 +61,26 @@ impl Server {
     fn request(&self, method: &str, path: &str) -> Response {
         let mut s = TcpStream::connect(&self.addr).unwrap();
         s.set_read_timeout(Some(DEADLINE)).unwrap();
-        write!(s, "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", method, path, self.addr).unwrap();
+        write!(
+            s,
+            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            method, path, self.addr
+        )
+        .unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
         let raw = String::from_utf8_lossy(&raw).into_owned();
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-        let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        Response { status, headers: head.to_ascii_lowercase(), body: body.to_string() }
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        Response {
+            status,
+            headers: head.to_ascii_lowercase(),
+            body: body.to_string(),
+        }
     }
 
     fn get(&self, path: &str) -> Response {
@@ -72,10 +90,18 @@ impl Server {
     /// The event stream of a page open at `page`, and its first event.
     fn connect_events(&self, page: &str) -> (Events, serde_json::Value) {
         let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let param = page.replace('%', "%25").replace('/', "%2F");
-        write!(s, "GET /__scholarsite/events?path={} HTTP/1.1\r\nHost: {}\r\n\r\n", param, self.addr).unwrap();
-        let mut ev = Events { stream: BufReader::new(s) };
+        write!(
+            s,
+            "GET /__scholarsite/events?path={} HTTP/1.1\r\nHost: {}\r\n\r\n",
+            param, self.addr
+        )
+        .unwrap();
+        let mut ev = Events {
+            stream: BufReader::new(s),
+        };
         let first = ev.next();
         assert_eq!(first["first"], true);
         (ev, first)
@@ -104,7 +130,11 @@ impl Events {
                         return serde_json::from_str(data.trim()).unwrap();
                     }
                 }
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(e) => panic!("event stream: {}", e),
             }
         }
@@ -139,7 +169,9 @@ const LIU: &str = "/researchers/zhengliang-liu/";
 
 /// The served page without the reload script serve adds.
 fn without_script(body: &str) -> String {
-    let start = body.find("<script src=\"/__scholarsite/live.js").expect("reload script injected");
+    let start = body
+        .find("<script src=\"/__scholarsite/live.js")
+        .expect("reload script injected");
     let end = start + body[start..].find("</script>").unwrap() + "</script>".len();
     format!("{}{}", &body[..start], &body[end..])
 }
@@ -151,32 +183,77 @@ fn serves_the_site_safely() {
     let srv = Server::start(&site, &[]);
     let home = srv.get("/");
     assert_eq!(home.status, 200);
-    assert!(home.headers.contains("content-type: text/html; charset=utf-8"));
-    assert!(home.body.contains("<script src=\"/__scholarsite/live.js?v=1\" defer></script></head>"), "reload script injected");
+    assert!(home
+        .headers
+        .contains("content-type: text/html; charset=utf-8"));
+    assert!(
+        home.body
+            .contains("<script src=\"/__scholarsite/live.js?v=1\" defer></script></head>"),
+        "reload script injected"
+    );
     // Pages are rendered on request, byte for byte as `build` writes them.
-    site.run(&["build", "--base-url", &format!("http://{}/", srv.addr)]).ok();
-    for (url, file) in [("/", "index.html"), (ZHU, "researchers/dajiang-zhu/index.html"), (WORK_PAGE, "works/a-unified-and-biologically-plausible-relational-graph/index.html")] {
-        assert_eq!(without_script(&srv.get(url).body), site.out(file), "{}", url);
+    site.run(&["build", "--base-url", &format!("http://{}/", srv.addr)])
+        .ok();
+    for (url, file) in [
+        ("/", "index.html"),
+        (ZHU, "researchers/dajiang-zhu/index.html"),
+        (
+            WORK_PAGE,
+            "works/a-unified-and-biologically-plausible-relational-graph/index.html",
+        ),
+    ] {
+        assert_eq!(
+            without_script(&srv.get(url).body),
+            site.out(file),
+            "{}",
+            url
+        );
     }
-    assert_eq!(srv.get("/researchers/dajiang-zhu/graph.json").body, site.out("researchers/dajiang-zhu/graph.json"));
+    assert_eq!(
+        srv.get("/researchers/dajiang-zhu/graph.json").body,
+        site.out("researchers/dajiang-zhu/graph.json")
+    );
     let redirect = srv.get("/researchers/dajiang-zhu");
     assert_eq!(redirect.status, 301);
-    assert!(redirect.headers.contains("location: /researchers/dajiang-zhu/"));
+    assert!(redirect
+        .headers
+        .contains("location: /researchers/dajiang-zhu/"));
     let json = srv.get("/researchers/dajiang-zhu/graph.json");
     assert!(json.headers.contains("content-type: application/json"));
-    let css_href = home.body.split("href=\"").map(|s| s.split('"').next().unwrap()).find(|h| h.ends_with(".css")).unwrap().to_string();
+    let css_href = home
+        .body
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap())
+        .find(|h| h.ends_with(".css"))
+        .unwrap()
+        .to_string();
     let css = srv.get(&css_href);
     assert_eq!(css.status, 200);
     assert!(css.headers.contains("content-type: text/css"));
     let missing = srv.get("/researchers/nobody/");
     assert_eq!(missing.status, 404);
-    assert!(missing.body.contains("live.js"), "the 404 page is served, and reloads too");
-    for bad in ["/../secret.txt", "/researchers/../../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%5csecret.txt", "/a%00b", "/%zz"] {
+    assert!(
+        missing.body.contains("live.js"),
+        "the 404 page is served, and reloads too"
+    );
+    for bad in [
+        "/../secret.txt",
+        "/researchers/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%5csecret.txt",
+        "/a%00b",
+        "/%zz",
+    ] {
         let r = srv.get(bad);
         assert_eq!(r.status, 403, "{}", bad);
         assert!(!r.body.contains("secret"), "{} leaked the file", bad);
     }
-    assert_eq!(srv.get("/secret.txt").status, 404, "only the site's own files are served");
+    assert_eq!(
+        srv.get("/secret.txt").status,
+        404,
+        "only the site's own files are served"
+    );
     assert_eq!(srv.request("POST", "/").status, 405);
     assert_eq!(srv.get("/__scholarsite/live.js").status, 200);
 }
@@ -191,18 +268,30 @@ fn editor_saves_reload_only_the_pages_that_changed() {
     // An atomic save: a temporary file renamed over the original. The
     // venue shows on the work's page and its author's profile only (a
     // title would also move extracted topics elsewhere).
-    site.file("content/works/.tmp-save", &text.replace("venue = \"arXiv\"", "venue = \"Atomic Venue\""));
+    site.file(
+        "content/works/.tmp-save",
+        &text.replace("venue = \"arXiv\"", "venue = \"Atomic Venue\""),
+    );
     std::fs::rename(site.path("content/works/.tmp-save"), site.path(WORK)).unwrap();
     assert!(reload(&work.next()), "the work's page reloads");
     assert!(reload(&zhu.next()), "the author's profile lists the work");
-    assert!(!reload(&liu.next()), "a page that does not show the work is not reloaded");
+    assert!(
+        !reload(&liu.next()),
+        "a page that does not show the work is not reloaded"
+    );
     assert!(srv.get(WORK_PAGE).body.contains("Atomic Venue"));
 
     // vim: backup by rename, a 4913 probe, a new file, the backup removed.
     std::fs::rename(site.path(WORK), site.path(&format!("{}~", WORK))).unwrap();
     site.file("content/works/4913", "");
     site.remove("content/works/4913");
-    site.file(WORK, &text.replace("A Unified and Biologically-Plausible", "A Vim-Saved Unified"));
+    site.file(
+        WORK,
+        &text.replace(
+            "A Unified and Biologically-Plausible",
+            "A Vim-Saved Unified",
+        ),
+    );
     site.remove(&format!("{}~", WORK));
     work.until(reload);
     let page = srv.get(WORK_PAGE).body;
@@ -216,7 +305,10 @@ fn editor_saves_reload_only_the_pages_that_changed() {
     std::fs::rename(site.path(&jb_tmp), site.path(WORK)).unwrap();
     site.remove(&jb_old);
     work.until(reload);
-    assert!(srv.get(WORK_PAGE).body.contains("A Unified and Biologically-Plausible"));
+    assert!(srv
+        .get(WORK_PAGE)
+        .body
+        .contains("A Unified and Biologically-Plausible"));
 }
 
 #[test]
@@ -225,11 +317,20 @@ fn broken_data_keeps_the_last_good_site_with_an_overlay() {
     let srv = Server::start(&site, &[]);
     let mut ev = srv.events(WORK_PAGE);
     let good = std::fs::read_to_string(site.path(WORK)).unwrap();
-    site.file(WORK, &good.replace("year = 2022", "year = \"<script>alert(1)</script>\""));
+    site.file(
+        WORK,
+        &good.replace("year = 2022", "year = \"<script>alert(1)</script>\""),
+    );
     let d = ev.until(has_errors);
     assert!(!reload(&d));
     let err = &d["errors"][0];
-    assert!(err["location"].as_str().unwrap().starts_with("content/works/a-unified-and-biologically-plausible-relational-graph.md:4"), "{}", err);
+    assert!(
+        err["location"].as_str().unwrap().starts_with(
+            "content/works/a-unified-and-biologically-plausible-relational-graph.md:4"
+        ),
+        "{}",
+        err
+    );
     assert_eq!(err["field"], "year");
     // The last good site is still served, whole.
     let page = srv.get(WORK_PAGE);
@@ -258,9 +359,15 @@ fn deleted_and_added_researchers_and_config_changes() {
     let mut new_page = srv.events("/researchers/new-person/");
     let mut home = srv.events("/");
     site.researcher("new-person", "name = \"New Person\"");
-    assert!(reload(&new_page.next()), "a 404 page reloads when its page appears");
+    assert!(
+        reload(&new_page.next()),
+        "a 404 page reloads when its page appears"
+    );
     assert!(reload(&home.next()), "the directory lists them");
-    assert!(srv.get("/researchers/new-person/").body.contains("New Person"));
+    assert!(srv
+        .get("/researchers/new-person/")
+        .body
+        .contains("New Person"));
     site.remove("content/researchers/new-person.md");
     assert!(reload(&new_page.next()));
     assert_eq!(srv.get("/researchers/new-person/").status, 404);
@@ -268,7 +375,10 @@ fn deleted_and_added_researchers_and_config_changes() {
     // site.toml: every page changes.
     let mut work = srv.events(WORK_PAGE);
     let toml = std::fs::read_to_string(site.path("site.toml")).unwrap();
-    site.file("site.toml", &toml.replacen("title = ", "title = \"Renamed lab\"\n# was: ", 1));
+    site.file(
+        "site.toml",
+        &toml.replacen("title = ", "title = \"Renamed lab\"\n# was: ", 1),
+    );
     assert!(reload(&work.until(|d| d["version"].as_u64() > Some(3))));
     assert!(srv.get("/").body.contains("Renamed lab"));
 }
@@ -280,7 +390,13 @@ fn many_files_at_once_and_polling() {
     let mut ev = srv.events(ZHU);
     // Like a git checkout: many files replaced in one go.
     for i in 0..30 {
-        site.work(&format!("batch-{}", i), &format!("title = \"Batch work {}\"\nyear = 2020\nauthors = [{{ id = \"dajiang-zhu\" }}]", i));
+        site.work(
+            &format!("batch-{}", i),
+            &format!(
+                "title = \"Batch work {}\"\nyear = 2020\nauthors = [{{ id = \"dajiang-zhu\" }}]",
+                i
+            ),
+        );
     }
     let done = |srv: &Server| srv.get(ZHU).body.contains("Batch work 29");
     let end = Instant::now() + DEADLINE;
@@ -290,10 +406,18 @@ fn many_files_at_once_and_polling() {
     }
     let profile = srv.get(ZHU).body;
     for i in 0..30 {
-        assert!(profile.contains(&format!("Batch work {}", i)), "batch work {} missing", i);
+        assert!(
+            profile.contains(&format!("Batch work {}", i)),
+            "batch work {} missing",
+            i
+        );
     }
     let mut work = srv.events(WORK_PAGE);
     std::fs::remove_dir_all(site.path("content/works")).unwrap();
     work.until(reload);
-    assert_eq!(srv.get(WORK_PAGE).status, 404, "a removed folder removes its pages");
+    assert_eq!(
+        srv.get(WORK_PAGE).status,
+        404,
+        "a removed folder removes its pages"
+    );
 }

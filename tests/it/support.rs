@@ -17,16 +17,29 @@ pub struct Run {
 impl Run {
     #[track_caller]
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Asserts a data error (exit 1) whose output contains every `needle`.
     #[track_caller]
     pub fn fails_with(self, needles: &[&str]) -> Self {
-        assert_eq!(self.code, 1, "expected exit 1\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 1,
+            "expected exit 1\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         for n in needles {
-            assert!(self.stderr.contains(n), "stderr lacks {:?}:\n{}", n, self.stderr);
+            assert!(
+                self.stderr.contains(n),
+                "stderr lacks {:?}:\n{}",
+                n,
+                self.stderr
+            );
         }
         self
     }
@@ -37,7 +50,9 @@ pub const MINIMAL_TOML: &str = "title = \"Test lab\"\n";
 impl Site {
     /// An empty site with a minimal site.toml and content folders.
     pub fn new() -> Site {
-        let site = Site { dir: tempfile::tempdir().expect("temp dir") };
+        let site = Site {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
         site.file("site.toml", MINIMAL_TOML);
         std::fs::create_dir_all(site.path("content/researchers")).unwrap();
         std::fs::create_dir_all(site.path("content/works")).unwrap();
@@ -46,7 +61,9 @@ impl Site {
 
     /// A copy of the repository's example site.
     pub fn example() -> Site {
-        let site = Site { dir: tempfile::tempdir().expect("temp dir") };
+        let site = Site {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         copy_dir(&repo.join("content"), &site.path("content"));
         std::fs::copy(repo.join("site.toml"), site.path("site.toml")).unwrap();
@@ -74,11 +91,17 @@ impl Site {
     }
 
     pub fn researcher(&self, id: &str, front: &str) -> &Site {
-        self.file(&format!("content/researchers/{}.md", id), &format!("+++\n{}\n+++\n", front))
+        self.file(
+            &format!("content/researchers/{}.md", id),
+            &format!("+++\n{}\n+++\n", front),
+        )
     }
 
     pub fn work(&self, id: &str, front: &str) -> &Site {
-        self.file(&format!("content/works/{}.md", id), &format!("+++\n{}\n+++\n", front))
+        self.file(
+            &format!("content/works/{}.md", id),
+            &format!("+++\n{}\n+++\n", front),
+        )
     }
 
     /// `n` works by researcher `id`, each with one of `coauthors` outside
@@ -96,7 +119,9 @@ impl Site {
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_scholarsite"));
-        cmd.args(args).current_dir(self.dir.path()).env_remove("RAYON_NUM_THREADS");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("RAYON_NUM_THREADS");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -141,7 +166,12 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
     for e in walkdir::WalkDir::new(root).sort_by_file_name() {
         let e = e.unwrap();
         if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             m.insert(rel, std::fs::read(e.path()).unwrap());
         }
     }
@@ -176,6 +206,12 @@ pub fn visible(html: &str) -> String {
             _ => {}
         }
     }
-    let out = out.replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&#x2F;", "/");
+    let out = out
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x2F;", "/");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -16,7 +16,10 @@ fn theme_overrides_a_block_and_adds_static_files() {
     let page = s.out("researchers/dajiang-zhu/index.html");
     assert!(page.contains("<p class=\"lab-trust\">Lab says hello to Dajiang Zhu</p>"));
     assert!(!visible(&page).contains("Trust snapshot"));
-    assert!(visible(&page).contains("12 published items"), "other blocks stay");
+    assert!(
+        visible(&page).contains("12 published items"),
+        "other blocks stay"
+    );
     assert!(visible(&s.out("404.html")).contains("Lost in the lab"));
     assert_eq!(s.out("logo.txt"), "logo");
 }
@@ -26,7 +29,8 @@ fn broken_or_missing_theme_is_an_error() {
     let s = Site::example();
     s.file("site.toml", "title = \"Lab\"\ntheme = \"nope\"\n");
     s.build().fails_with(&["theme `nope` not found"]);
-    s.file("site.toml", "title = \"Lab\"\ntheme = \"bad\"\n").file("themes/bad/templates/profile.html", "{% block x %}");
+    s.file("site.toml", "title = \"Lab\"\ntheme = \"bad\"\n")
+        .file("themes/bad/templates/profile.html", "{% block x %}");
     s.build().fails_with(&["themes/bad/templates"]);
 }
 
@@ -39,11 +43,18 @@ fn work_item_template_lists_works_everywhere() {
     );
     s.build().ok();
     let profile = s.out("researchers/dajiang-zhu/index.html");
-    assert_eq!(profile.matches("<li class=\"lab-work\">").count(), 12, "one item per work on the profile");
+    assert_eq!(
+        profile.matches("<li class=\"lab-work\">").count(),
+        12,
+        "one item per work on the profile"
+    );
     assert_eq!(profile.matches("[with abstract]").count(), 12);
     let works = s.out("works/index.html");
     assert_eq!(works.matches("<li class=\"lab-work\">").count(), 15);
-    assert!(!works.contains("[with abstract]"), "lists other than profiles have no abstracts");
+    assert!(
+        !works.contains("[with abstract]"),
+        "lists other than profiles have no abstracts"
+    );
     s.file("themes/lab/templates/work_item.html", "{{ work.nope }}");
     s.build().fails_with(&["work_item.html"]);
 }
