@@ -378,10 +378,23 @@ impl<'o> Merge<'o> {
         if ids.arxiv.is_none() {
             ids.arxiv = doi.as_deref().and_then(arxiv_from_doi);
         }
+        // A record that is a preprint by the matching rule says so on the page.
+        let kind = if e.kind != "preprint"
+            && matches!(e.kind, "article" | "other")
+            && is_preprint(
+                e.kind,
+                doi.as_deref(),
+                ids.arxiv.as_deref(),
+                e.venue.as_deref(),
+            ) {
+            "preprint"
+        } else {
+            e.kind
+        };
         StoredWork {
             id: String::new(),
             title: e.title.clone(),
-            kind: e.kind.to_string(),
+            kind: kind.to_string(),
             year: e.year,
             month: e.month,
             venue: e.venue.clone(),
