@@ -17,7 +17,7 @@ pub fn parse(text: &str, file: &str) -> Result<Value, Diagnostic> {
     })
 }
 
-fn strip_position(msg: &str) -> &str {
+pub fn strip_position(msg: &str) -> &str {
     msg.rsplit_once(" at line ").map_or(msg, |(m, _)| m)
 }
 
@@ -59,10 +59,10 @@ pub fn record_error(
     msg: impl Into<String>,
     help: &str,
 ) -> Diagnostic {
-    let path = if field.is_empty() {
-        record.to_string()
-    } else {
-        format!("{}.{}", record, field)
+    let path = match (record.is_empty(), field.is_empty()) {
+        (true, _) => field.to_string(),
+        (false, true) => record.to_string(),
+        (false, false) => format!("{}.{}", record, field),
     };
     Diagnostic::error(file, msg)
         .field(path)

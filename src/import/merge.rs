@@ -201,6 +201,9 @@ pub struct Merge<'o> {
     new_researchers: Vec<StoredResearcher>,
     institutions: Vec<(String, Option<String>)>,
     new_institutions: Vec<StoredInstitution>,
+    /// Institutions first named in this run: dropped again if only a
+    /// skipped entry named them.
+    institutions_this_run: BTreeSet<String>,
     // Report.
     read: Vec<(String, usize, usize)>,
     added: usize,
@@ -223,6 +226,7 @@ impl<'o> Merge<'o> {
             new_researchers: site.imported_researchers,
             institutions: site.institutions,
             new_institutions: site.imported_institutions,
+            institutions_this_run: BTreeSet::new(),
             read: Vec::new(),
             added: 0,
             merged: Vec::new(),
@@ -334,7 +338,7 @@ impl<'o> Merge<'o> {
             .iter()
             .zip(links)
             // An unnamed record owner that links to nobody says nothing.
-            .filter(|(p, l)| !(p.display().is_empty() && !matches!(l, Link::Researcher(_))))
+            .filter(|(p, l)| !p.display().is_empty() || matches!(l, Link::Researcher(_)))
             .map(|(p, l)| {
                 let institutions = p.institutions.iter().map(|i| self.institution(i)).collect();
                 match l {
@@ -446,6 +450,7 @@ impl<'o> Merge<'o> {
             .collect();
         let id = unique_id(&base, |c| taken.contains(c));
         self.institutions.push((id.clone(), ror.clone()));
+        self.institutions_this_run.insert(id.clone());
         self.new_institutions.push(StoredInstitution {
             id: id.clone(),
             name: i.name.clone(),
@@ -592,7 +597,22 @@ impl<'o> Merge<'o> {
                 out.push((f.works_file(), to_jsonl(&recs)));
             }
         }
-        let mut insts = self.new_institutions.clone();
+        let used: BTreeSet<&str> = self
+            .works
+            .iter()
+            .flat_map(|w| {
+                w.rec
+                    .authors
+                    .iter()
+                    .flat_map(|a| a.institutions.iter().map(String::as_str))
+            })
+            .collect();
+        let mut insts: Vec<StoredInstitution> = self
+            .new_institutions
+            .iter()
+            .filter(|i| used.contains(i.id.as_str()) || !self.institutions_this_run.contains(&i.id))
+            .cloned()
+            .collect();
         insts.sort_by(|a, b| a.id.cmp(&b.id));
         if !insts.is_empty() {
             out.push((INSTITUTIONS_FILE.to_string(), to_jsonl(&insts)));

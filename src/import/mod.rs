@@ -120,6 +120,11 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
             Format::Openalex => openalex::read(&text, &shown),
             Format::CslJson => csl::read(&text, &shown),
         };
+        // A file with no readable record at all (not JSON, the wrong
+        // format) is a failed import, not a skipped entry.
+        if read.records == 0 && !read.errors.is_empty() {
+            return Err(Error::Invalid(Diagnostics::from(read.errors)));
+        }
         errors.extend(read.errors.iter().cloned());
         reads.push((shown, read));
     }

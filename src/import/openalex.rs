@@ -20,14 +20,20 @@ pub fn read(src: &str, file: &str) -> Read {
             out.records += 1;
             let line_no = i as u32 + 1;
             match serde_json::from_str::<Value>(line) {
-                Ok(v) => match work(&v, &format!("line {}", line_no), file) {
+                Ok(v) => match work(&v, "", file) {
                     Ok(e) => out.entries.push(e),
                     Err(d) => out.errors.push(d.line(line_no)),
                 },
                 Err(e) => out.errors.push(
-                    Diagnostic::error(file, format!("not valid JSON: {}", e))
-                        .at(line_no, e.column() as u32)
-                        .help("each line must be one OpenAlex work"),
+                    Diagnostic::error(
+                        file,
+                        format!(
+                            "not valid JSON: {}",
+                            super::json::strip_position(&e.to_string())
+                        ),
+                    )
+                    .at(line_no, e.column() as u32)
+                    .help("each line must be one OpenAlex work"),
                 ),
             }
         }
@@ -168,7 +174,11 @@ fn work(w: &Value, rec: &str, file: &str) -> Result<Entry, Diagnostic> {
     let venue = text(w, &["primary_location", "source", "display_name"])
         .or_else(|| text(w, &["host_venue", "display_name"]));
     Ok(Entry {
-        at: format!("{}: {}", file, rec),
+        at: if rec.is_empty() {
+            file.to_string()
+        } else {
+            format!("{}: {}", file, rec)
+        },
         sources: vec![format!(
             "openalex:{}",
             id.clone().unwrap_or_else(|| title.clone())

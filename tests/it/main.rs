@@ -6,6 +6,7 @@ mod support;
 mod build;
 mod errors;
 mod graph;
+mod import;
 mod output;
 mod security;
 mod serve;
