@@ -739,9 +739,10 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher, refs: &Refs) -> Work {
     let mut author_institutions = Vec::new();
     for (i, mut a) in authors.into_iter().enumerate() {
         let field = format!("authors[{}]", i);
+        let mut insts = Vec::new();
         for inst in std::mem::take(&mut a.institutions) {
             match refs.institutions.get(inst.as_str()) {
-                Some(&x) => author_institutions.push((resolved.len() as u32, x)),
+                Some(&x) => insts.push(x),
                 None => cx.err(
                     &o,
                     &format!("{}.institutions", field),
@@ -768,6 +769,8 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher, refs: &Refs) -> Work {
                     continue;
                 }
             }
+            // Recorded once the author is kept, so positions match `authors`.
+            author_institutions.extend(insts.into_iter().map(|x| (resolved.len() as u32, x)));
             resolved.push(a);
         }
     }

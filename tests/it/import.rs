@@ -361,3 +361,34 @@ fn dry_run_writes_nothing_and_researchers_can_be_created() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn affiliations_stay_with_their_author_when_an_author_is_dropped() {
+    let site = Site::new();
+    site.researcher("ada", "name = \"Ada Lovelace\"");
+    site.file(
+        "content/institutions/cam.md",
+        "+++\nname = \"Cambridge\"\n+++\n",
+    );
+    site.file("content/institutions/ucl.md", "+++\nname = \"UCL\"\n+++\n");
+    // The second listing of `ada` is dropped with a warning; its
+    // affiliation must not move to the next author or past the list.
+    site.file(
+        "content/works/w.jsonl",
+        r#"{"id": "w", "title": "W", "authors": [{"id": "ada", "institutions": ["cam"]}, {"id": "ada", "institutions": ["ucl"]}, {"name": "Bo Babbage"}]}"#,
+    );
+    let run = site.build().ok();
+    assert!(
+        run.stderr.contains("researcher `ada` is listed twice"),
+        "{}",
+        run.stderr
+    );
+    let page = site.out("works/w/index.html");
+    assert_eq!(
+        page.matches("<span class=\"affil\">").count(),
+        1,
+        "{}",
+        page
+    );
+    assert!(page.contains("institutions/cam/") && !page.contains("institutions/ucl/"));
+}
