@@ -105,16 +105,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(Error::Invalid(diags)) => {
-            let (errors, warnings) = (diags.error_count(), diags.warning_count());
-            print_diagnostics(&mut err, &diags.sorted(), false, verb == "checked");
-            let _ = writeln!(
-                err,
-                "error: {} error(s), {} warning(s); nothing was written",
-                errors, warnings
-            );
-            ExitCode::from(1)
-        }
+        Err(Error::Invalid(diags)) => fail_invalid(&mut err, diags, verb == "checked"),
         Err(e) => {
             let _ = writeln!(err, "error: {}", e);
             let _ = writeln!(err, "the previous output, if any, is unchanged");
@@ -137,12 +128,7 @@ fn run_import(opts: &scholarsite::import::Options) -> ExitCode {
             let _ = write!(std::io::stdout(), "{}", outcome.report);
             ExitCode::SUCCESS
         }
-        Err(E::Invalid(diags)) => {
-            let n = diags.error_count();
-            print_diagnostics(&mut err, &diags.sorted(), false, true);
-            let _ = writeln!(err, "error: {} error(s); nothing was written", n);
-            ExitCode::from(1)
-        }
+        Err(E::Invalid(diags)) => fail_invalid(&mut err, diags, true),
         Err(E::Usage(msg)) => {
             let _ = writeln!(err, "error: {}", msg);
             ExitCode::from(2)
@@ -152,6 +138,22 @@ fn run_import(opts: &scholarsite::import::Options) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Prints the diagnostics of a run that wrote nothing because of them: exit 1.
+fn fail_invalid(
+    err: &mut impl Write,
+    diags: scholarsite::diag::Diagnostics,
+    all_warnings: bool,
+) -> ExitCode {
+    let (errors, warnings) = (diags.error_count(), diags.warning_count());
+    print_diagnostics(err, &diags.sorted(), false, all_warnings);
+    let _ = writeln!(
+        err,
+        "error: {} error(s), {} warning(s); nothing was written",
+        errors, warnings
+    );
+    ExitCode::from(1)
 }
 
 /// Warnings past this many are counted, not printed, on a build.

@@ -99,17 +99,17 @@ pub fn read(text: &str, file: &str) -> Read {
             b
         }
     };
+    let parents: std::collections::HashSet<String> = bib
+        .iter()
+        .filter_map(|o| o.get("crossref").map(|c| c.format_verbatim()))
+        .collect();
     for item in good {
         let line = lines.locate(item.offset).0;
         let key = key_of(item.text);
         let Some(e) = key.as_deref().and_then(|k| bib.get(k)) else {
             continue;
         };
-        if item.kind == "proceedings"
-            && bib
-                .iter()
-                .any(|o| o.get("crossref").map(|c| c.format_verbatim()) == Some(e.key.clone()))
-        {
+        if item.kind == "proceedings" && parents.contains(&e.key) {
             // A DBLP-style parent only lends its fields to its children.
             out.records -= 1;
             continue;

@@ -8,14 +8,11 @@ use super::json::{at, int, parse, record_error, text};
 use serde_json::Value;
 
 pub fn read(src: &str, file: &str) -> Read {
-    let mut out = Read::default();
     let doc = match parse(src, file) {
         Ok(v) => v,
-        Err(d) => {
-            out.errors.push(d);
-            return out;
-        }
+        Err(d) => return Read::failed(d),
     };
+    let mut out = Read::default();
     let items: Vec<&Value> = match &doc {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) if o.contains_key("items") => o["items"]
@@ -32,11 +29,7 @@ pub fn read(src: &str, file: &str) -> Read {
         );
     }
     for (i, item) in items.into_iter().enumerate() {
-        out.records += 1;
-        match entry(item, &format!("[{}]", i), file) {
-            Ok(e) => out.entries.push(e),
-            Err(d) => out.errors.push(d),
-        }
+        out.push(entry(item, &format!("[{}]", i), file));
     }
     out
 }

@@ -94,6 +94,25 @@ pub struct Read {
     pub records: usize,
 }
 
+impl Read {
+    /// A file that could not be read at all.
+    pub fn failed(d: Diagnostic) -> Read {
+        Read {
+            errors: vec![d],
+            ..Read::default()
+        }
+    }
+
+    /// Counts one record and keeps its entry or its error.
+    pub fn push(&mut self, r: Result<Entry, Diagnostic>) {
+        self.records += 1;
+        match r {
+            Ok(e) => self.entries.push(e),
+            Err(d) => self.errors.push(d),
+        }
+    }
+}
+
 /// A DOI in its canonical form for matching: bare and lower-case (DOIs are
 /// case-insensitive). `None` for anything that is not a DOI.
 pub fn doi_key(raw: &str) -> Option<String> {

@@ -21,7 +21,7 @@ use super::store::{
 use super::{Error, Format, Options};
 use crate::diag::Diagnostics;
 use crate::load::records::RawWork;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -43,7 +43,15 @@ pub struct Site {
 
 impl Site {
     pub fn load(root: &Path) -> Result<Site, Error> {
-        let (sources, mut diags) = crate::source::discover(root);
+        let owned = |rel: &str| {
+            rel == RESEARCHERS_FILE
+                || rel == INSTITUTIONS_FILE
+                || Format::ALL.iter().any(|f| f.works_file() == rel)
+        };
+        // The import-owned files are read below, in the form import writes;
+        // the load stage reads only what was written by hand.
+        let (mut sources, mut diags) = crate::source::discover(root);
+        sources.files.retain(|f| !owned(&f.rel));
         let (raw, parse_diags) = crate::load::parse(&sources);
         diags.extend(parse_diags);
         let mut diags: Diagnostics = diags
@@ -51,11 +59,6 @@ impl Site {
             .filter(|d| d.is_error())
             .collect::<Vec<_>>()
             .into();
-        let owned = |rel: &str| {
-            rel == RESEARCHERS_FILE
-                || rel == INSTITUTIONS_FILE
-                || Format::ALL.iter().any(|f| f.works_file() == rel)
-        };
         let mut imported = Vec::new();
         for f in Format::ALL {
             let rel = f.works_file();
@@ -90,6 +93,16 @@ impl Site {
                     .as_deref()
                     .and_then(|o| crate::text::normalise_orcid(o).ok()),
             })
+            .chain(
+                imported_researchers
+                    .iter()
+                    .map(|r: &StoredResearcher| Known {
+                        id: r.id.clone(),
+                        name: r.name.clone(),
+                        aliases: r.aliases.clone(),
+                        orcid: r.orcid.clone(),
+                    }),
+            )
             .collect();
         let names: HashMap<&str, &str> = researchers
             .iter()
@@ -98,7 +111,6 @@ impl Site {
         let hand = raw
             .works
             .iter()
-            .filter(|w| !owned(&raw.files[w.origin.file as usize]))
             .map(|w| {
                 (
                     project(&w.id, &w.raw, &names),
@@ -110,6 +122,11 @@ impl Site {
             .institutions
             .iter()
             .map(|i| (i.id.clone(), i.raw.ror.as_deref().map(bare_ror)))
+            .chain(
+                imported_institutions
+                    .iter()
+                    .map(|i: &StoredInstitution| (i.id.clone(), i.ror.clone())),
+            )
             .collect();
         Ok(Site {
             hand,
@@ -161,6 +178,62 @@ fn bare_ror(r: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The institutions in use, found by ROR, or by name for imported ones
+/// without a ROR: one lookup per authorship however many there are.
+struct InstitutionIndex {
+    ids: HashSet<String>,
+    by_ror: HashMap<String, String>,
+    by_name: HashMap<String, String>,
+}
+
+impl InstitutionIndex {
+    fn new(all: &[(String, Option<String>)], imported: &[StoredInstitution]) -> Self {
+        let mut ix = InstitutionIndex {
+            ids: HashSet::new(),
+            by_ror: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for (id, ror) in all {
+            ix.ids.insert(id.clone());
+            if let Some(r) = ror {
+                ix.by_ror.entry(r.clone()).or_insert_with(|| id.clone());
+            }
+        }
+        for i in imported.iter().filter(|i| i.ror.is_none()) {
+            ix.by_name
+                .entry(i.name.clone())
+                .or_insert_with(|| i.id.clone());
+        }
+        ix
+    }
+
+    fn find(&self, ror: Option<&str>, name: &str) -> Option<&str> {
+        match ror {
+            Some(r) => self.by_ror.get(r),
+            None => self.by_name.get(name),
+        }
+        .map(String::as_str)
+    }
+
+    fn add(&mut self, id: &str, ror: Option<&str>, name: &str) {
+        self.ids.insert(id.to_string());
+        match ror {
+            Some(r) => self.by_ror.insert(r.to_string(), id.to_string()),
+            None => self.by_name.insert(name.to_string(), id.to_string()),
+        };
+    }
+}
+
+/// A name-only author across the imported works, for `--create-researchers`.
+#[derive(Default)]
+struct NameOnly {
+    /// (work, author position) of each authorship.
+    places: Vec<(usize, usize)>,
+    /// Each spelling with how often it is used.
+    spellings: BTreeMap<String, usize>,
+    orcid: Option<String>,
+}
+
 /// A work in the merge table.
 struct Work {
     rec: StoredWork,
@@ -199,7 +272,7 @@ pub struct Merge<'o> {
     taken_ids: BTreeSet<String>,
     people: People,
     new_researchers: Vec<StoredResearcher>,
-    institutions: Vec<(String, Option<String>)>,
+    institutions: InstitutionIndex,
     new_institutions: Vec<StoredInstitution>,
     /// Institutions first named in this run: dropped again if only a
     /// skipped entry named them.
@@ -224,7 +297,7 @@ impl<'o> Merge<'o> {
             taken_ids: BTreeSet::new(),
             people: People::new(site.researchers, opts.researcher.as_deref()),
             new_researchers: site.imported_researchers,
-            institutions: site.institutions,
+            institutions: InstitutionIndex::new(&site.institutions, &site.imported_institutions),
             new_institutions: site.imported_institutions,
             institutions_this_run: BTreeSet::new(),
             read: Vec::new(),
@@ -421,21 +494,8 @@ impl<'o> Merge<'o> {
     /// new record.
     fn institution(&mut self, i: &InstitutionRef) -> String {
         let ror = i.ror.as_deref().map(bare_ror);
-        if let Some(r) = &ror {
-            if let Some((id, _)) = self
-                .institutions
-                .iter()
-                .find(|(_, x)| x.as_ref() == Some(r))
-            {
-                return id.clone();
-            }
-        }
-        if let Some(s) = self
-            .new_institutions
-            .iter()
-            .find(|s| s.ror.is_none() && ror.is_none() && s.name == i.name)
-        {
-            return s.id.clone();
+        if let Some(id) = self.institutions.find(ror.as_deref(), &i.name) {
+            return id.to_string();
         }
         let base = crate::text::slugify(&i.name);
         let base = if base.is_empty() {
@@ -443,13 +503,8 @@ impl<'o> Merge<'o> {
         } else {
             base
         };
-        let taken: BTreeSet<&str> = self
-            .institutions
-            .iter()
-            .map(|(id, _)| id.as_str())
-            .collect();
-        let id = unique_id(&base, |c| taken.contains(c));
-        self.institutions.push((id.clone(), ror.clone()));
+        let id = unique_id(&base, |c| self.institutions.ids.contains(c));
+        self.institutions.add(&id, ror.as_deref(), &i.name);
         self.institutions_this_run.insert(id.clone());
         self.new_institutions.push(StoredInstitution {
             id: id.clone(),
@@ -516,10 +571,7 @@ impl<'o> Merge<'o> {
     /// Creates researchers for name-only authors on at least `n` imported
     /// works (grouped by ORCID, else by folded name) and links them.
     pub fn create_researchers(&mut self, n: usize) {
-        let mut groups: BTreeMap<
-            String,
-            (Vec<(usize, usize)>, BTreeMap<String, usize>, Option<String>),
-        > = BTreeMap::new();
+        let mut groups: BTreeMap<String, NameOnly> = BTreeMap::new();
         for (w, work) in self.works.iter().enumerate() {
             if work.owner.is_none() {
                 continue;
@@ -533,12 +585,22 @@ impl<'o> Merge<'o> {
                     .clone()
                     .unwrap_or_else(|| crate::text::fold_name(name));
                 let g = groups.entry(key).or_default();
-                g.0.push((w, p));
-                *g.1.entry(name.clone()).or_default() += 1;
-                g.2 = g.2.clone().or(a.orcid.clone());
+                g.places.push((w, p));
+                *g.spellings.entry(name.clone()).or_default() += 1;
+                if g.orcid.is_none() {
+                    g.orcid = a.orcid.clone();
+                }
             }
         }
-        for (_, (places, spellings, orcid)) in groups {
+        for (
+            _,
+            NameOnly {
+                places,
+                spellings,
+                orcid,
+            },
+        ) in groups
+        {
             let works: BTreeSet<usize> = places.iter().map(|&(w, _)| w).collect();
             if works.len() < n {
                 continue;
@@ -553,10 +615,9 @@ impl<'o> Merge<'o> {
                 })
                 .map(|(s, _)| s.clone())
                 .unwrap_or_default();
-            let taken: BTreeSet<String> = self.people.known.iter().map(|k| k.id.clone()).collect();
             let base = crate::text::slugify(&name);
             let id = unique_id(if base.is_empty() { "researcher" } else { &base }, |c| {
-                taken.contains(c)
+                self.people.get(c).is_some()
             });
             let aliases: Vec<String> = spellings.keys().filter(|s| **s != name).cloned().collect();
             self.people.add(Known {
@@ -733,7 +794,7 @@ fn keys(w: &StoredWork, people: &People) -> Vec<(Key, String)> {
 fn first_family(a: &StoredAuthor, people: &People) -> Option<String> {
     let name = match (&a.name, &a.id) {
         (Some(n), _) => n.clone(),
-        (None, Some(id)) => people.known.iter().find(|k| &k.id == id)?.name.clone(),
+        (None, Some(id)) => people.get(id)?.name.clone(),
         _ => return None,
     };
     Some(family_key(&Person::from_display(&name).family)).filter(|f| !f.is_empty())

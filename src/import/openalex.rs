@@ -17,53 +17,36 @@ pub fn read(src: &str, file: &str) -> Read {
             if line.trim().is_empty() {
                 continue;
             }
-            out.records += 1;
             let line_no = i as u32 + 1;
-            match serde_json::from_str::<Value>(line) {
-                Ok(v) => match work(&v, "", file) {
-                    Ok(e) => out.entries.push(e),
-                    Err(d) => out.errors.push(d.line(line_no)),
-                },
-                Err(e) => out.errors.push(
-                    Diagnostic::error(
-                        file,
-                        format!(
-                            "not valid JSON: {}",
-                            super::json::strip_position(&e.to_string())
-                        ),
-                    )
-                    .at(line_no, e.column() as u32)
-                    .help("each line must be one OpenAlex work"),
-                ),
-            }
+            out.push(match serde_json::from_str::<Value>(line) {
+                Ok(v) => work(&v, "", file).map_err(|d| d.line(line_no)),
+                Err(e) => Err(Diagnostic::error(
+                    file,
+                    format!(
+                        "not valid JSON: {}",
+                        super::json::strip_position(&e.to_string())
+                    ),
+                )
+                .at(line_no, e.column() as u32)
+                .help("each line must be one OpenAlex work")),
+            });
         }
         return out;
     }
     let doc = match parse(src, file) {
         Ok(v) => v,
-        Err(d) => {
-            out.errors.push(d);
-            return out;
-        }
+        Err(d) => return Read::failed(d),
     };
     if let Some(results) = doc.get("results").and_then(Value::as_array) {
         for (i, w) in results.iter().enumerate() {
-            out.records += 1;
-            match work(w, &format!("results[{}]", i), file) {
-                Ok(e) => out.entries.push(e),
-                Err(d) => out.errors.push(d),
-            }
+            out.push(work(w, &format!("results[{}]", i), file));
         }
     } else if text(&doc, &["id"])
         .as_deref()
         .and_then(|i| openalex_id(i, 'W'))
         .is_some()
     {
-        out.records += 1;
-        match work(&doc, "work", file) {
-            Ok(e) => out.entries.push(e),
-            Err(d) => out.errors.push(d),
-        }
+        out.push(work(&doc, "work", file));
     } else if text(&doc, &["id"])
         .as_deref()
         .and_then(|i| openalex_id(i, 'A'))

@@ -12,14 +12,11 @@ use super::json::{at, int, parse, record_error, text, year};
 use serde_json::Value;
 
 pub fn read(src: &str, file: &str) -> Read {
-    let mut out = Read::default();
     let doc = match parse(src, file) {
         Ok(v) => v,
-        Err(d) => {
-            out.errors.push(d);
-            return out;
-        }
+        Err(d) => return Read::failed(d),
     };
+    let mut out = Read::default();
     let owner = Owner::of(&doc);
     if let Some(groups) = at(&doc, &["activities-summary", "works", "group"])
         .or_else(|| at(&doc, &["group"]))
@@ -31,36 +28,24 @@ pub fn read(src: &str, file: &str) -> Read {
             "activities-summary.works.group"
         };
         for (i, g) in groups.iter().enumerate() {
-            out.records += 1;
-            match group(g, &format!("{}[{}]", base, i), file, &owner) {
-                Ok(e) => out.entries.push(e),
-                Err(d) => out.errors.push(d),
-            }
+            out.push(group(g, &format!("{}[{}]", base, i), file, &owner));
         }
     } else if let Some(bulk) = doc.get("bulk").and_then(Value::as_array) {
         for (i, b) in bulk.iter().enumerate() {
-            out.records += 1;
             let rec = format!("bulk[{}]", i);
-            match b.get("work") {
-                Some(w) => match work(w, &format!("{}.work", rec), file, &owner) {
-                    Ok(e) => out.entries.push(e),
-                    Err(d) => out.errors.push(d),
-                },
-                None => out.errors.push(record_error(
+            out.push(match b.get("work") {
+                Some(w) => work(w, &format!("{}.work", rec), file, &owner),
+                None => Err(record_error(
                     file,
                     &rec,
                     "",
                     "ORCID returned no work here (an error entry)",
                     "fetch the work again or leave it out",
                 )),
-            }
+            });
         }
     } else if doc.get("title").is_some() {
-        out.records += 1;
-        match work(&doc, "work", file, &owner) {
-            Ok(e) => out.entries.push(e),
-            Err(d) => out.errors.push(d),
-        }
+        out.push(work(&doc, "work", file, &owner));
     } else {
         out.errors.push(
             crate::diag::Diagnostic::error(file, "not an ORCID record, works list or work")

@@ -17,6 +17,7 @@ pub struct Known {
 
 pub struct People {
     pub known: Vec<Known>,
+    by_id: HashMap<String, usize>,
     by_orcid: HashMap<String, usize>,
     by_name: HashMap<String, Vec<usize>>,
     /// `--researcher`: its index and its name variants as (given, family key).
@@ -35,7 +36,9 @@ impl People {
     pub fn new(known: Vec<Known>, target: Option<&str>) -> People {
         let mut by_orcid = HashMap::new();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_id = HashMap::new();
         for (i, k) in known.iter().enumerate() {
+            by_id.entry(k.id.clone()).or_insert(i);
             if let Some(o) = &k.orcid {
                 by_orcid.entry(o.clone()).or_insert(i);
             }
@@ -61,14 +64,21 @@ impl People {
             });
         People {
             known,
+            by_id,
             by_orcid,
             by_name,
             target,
         }
     }
 
+    /// The researcher with this id.
+    pub fn get(&self, id: &str) -> Option<&Known> {
+        self.by_id.get(id).map(|&i| &self.known[i])
+    }
+
     pub fn add(&mut self, k: Known) -> usize {
         let i = self.known.len();
+        self.by_id.entry(k.id.clone()).or_insert(i);
         if let Some(o) = &k.orcid {
             self.by_orcid.entry(o.clone()).or_insert(i);
         }

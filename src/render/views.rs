@@ -545,11 +545,17 @@ impl<'a> Views<'a> {
     pub fn work(&self, w: u32) -> Value {
         let c = self.config;
         let work = &self.corpus.works[w as usize];
+        // Affiliations by author position, in one pass over the pairs.
+        let mut insts_of: Vec<Vec<Value>> = vec![Vec::new(); work.authors.len()];
+        for &(pos, i) in &work.author_institutions {
+            let inst = &self.corpus.institutions[i as usize];
+            insts_of[pos as usize].push(json!({"name": inst.short_name.as_ref().unwrap_or(&inst.name), "url": self.institution_url(i)}));
+        }
         let authors: Vec<Value> = work
             .authors
             .iter()
-            .enumerate()
-            .map(|(pos, a)| {
+            .zip(insts_of)
+            .map(|(a, insts)| {
                 let mut v = match a {
                     Author::Researcher(r) => {
                         let res = &self.corpus.researchers[*r as usize];
@@ -557,15 +563,6 @@ impl<'a> Views<'a> {
                     }
                     Author::External { name, orcid } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
                 };
-                let insts: Vec<Value> = work
-                    .author_institutions
-                    .iter()
-                    .filter(|(p, _)| *p == pos as u32)
-                    .map(|&(_, i)| {
-                        let inst = &self.corpus.institutions[i as usize];
-                        json!({"name": inst.short_name.as_ref().unwrap_or(&inst.name), "url": self.institution_url(i)})
-                    })
-                    .collect();
                 v["institutions"] = Value::Array(insts);
                 v
             })
