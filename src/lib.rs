@@ -61,6 +61,17 @@ pub struct Options {
 #[derive(Debug, Default)]
 pub struct Timings(pub Vec<(&'static str, Duration)>);
 
+impl std::fmt::Display for Timings {
+    /// `discover 0 ms, parse 12 ms, ...`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (stage, d)) in self.0.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{}{} {} ms", sep, stage, d.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
 impl Timings {
     fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
@@ -96,6 +107,8 @@ pub struct Site {
     /// Members of each `config.groups` entry, as researcher indices.
     pub groups: Vec<Vec<u32>>,
     pub warnings: Vec<Diagnostic>,
+    /// What the next computation may reuse; kept only for `serve`.
+    pub memo: Option<derive::topics::Memo>,
 }
 
 fn load_config(opts: &Options) -> Result<Config, Error> {
@@ -110,15 +123,17 @@ fn load_config(opts: &Options) -> Result<Config, Error> {
 pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
     let config = load_config(opts)?;
     let (sources, d) = timings.time("discover", || source::discover(&opts.root));
-    load_sources(config, sources, d, timings)
+    load_sources(config, sources, d, timings, None)
 }
 
-/// Stages 2–4, from discovered sources.
+/// Stages 2–4, from discovered sources. With `serve`, the computation
+/// reuses what the prior one (if any) computed, and keeps its memo.
 fn load_sources(
     config: Config,
     sources: source::SourceSet,
     discovered: Diagnostics,
     timings: &mut Timings,
+    serve: Option<&mut Option<derive::Prior>>,
 ) -> Result<Site, Error> {
     let mut diags = discovered;
     let (raw, d) = timings.time("parse", || load::parse(&sources));
@@ -129,13 +144,18 @@ fn load_sources(
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    let derived = timings.time("compute", || derive::compute(&corpus, &config));
+    let keep = serve.is_some();
+    let prior = serve.and_then(Option::take);
+    let (derived, memo) = timings.time("compute", || {
+        derive::compute_with(&corpus, &config, prior, keep)
+    });
     Ok(Site {
         config,
         corpus,
         derived,
         groups,
         warnings: diags.sorted(),
+        memo: keep.then_some(memo),
     })
 }
 
@@ -263,19 +283,25 @@ fn front(opts: &Options, timings: &mut Timings) -> Result<Front, Error> {
     })
 }
 
-/// What `serve` keeps to render any page when asked: stages 1–4, the
-/// theme and the works' list items.
+/// What `serve` keeps to render any page when asked: stages 1–4 and the
+/// theme. Works' list items are rendered for the pages asked for.
 pub struct Prepared {
     pub site: Site,
     pub theme: render::theme::Theme,
-    pub items: render::views::Strings,
     /// The fingerprint of the inputs, when every file could be read.
     pub inputs: Option<u128>,
+    pub timings: Timings,
 }
 
 /// Loads and computes the site for `serve`; None when the inputs have the
-/// fingerprint `unless` (nothing changed since that load).
-pub fn prepare(opts: &Options, unless: Option<u128>) -> Result<Option<Prepared>, Error> {
+/// fingerprint `unless` (nothing changed since that load). The
+/// computation takes `prior` (what the last load computed) only when it
+/// runs; otherwise `prior` is left for the next call.
+pub fn prepare(
+    opts: &Options,
+    unless: Option<u128>,
+    prior: &mut Option<derive::Prior>,
+) -> Result<Option<Prepared>, Error> {
     let mut timings = Timings::default();
     let Front {
         config,
@@ -287,13 +313,12 @@ pub fn prepare(opts: &Options, unless: Option<u128>) -> Result<Option<Prepared>,
     if inputs.is_some() && inputs == unless {
         return Ok(None);
     }
-    let site = load_sources(config, sources, discovered, &mut timings)?;
-    let items = render::Renderer::work_items(&site.corpus, &site.derived, &site.config, &theme)?;
+    let site = load_sources(config, sources, discovered, &mut timings, Some(prior))?;
     Ok(Some(Prepared {
         site,
         theme,
-        items,
         inputs,
+        timings,
     }))
 }
 
@@ -328,7 +353,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         }
         out.set_inputs(fp);
     }
-    let site = load_sources(config, sources, discovered, &mut timings)?;
+    let site = load_sources(config, sources, discovered, &mut timings, None)?;
     let files = match render_site(&site, &theme, &out, &mut timings) {
         Ok(f) => f,
         Err(e) => {

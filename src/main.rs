@@ -195,12 +195,6 @@ fn report_as_json(r: &Report) -> String {
 
 fn summary(r: &Report, verb: &str) -> String {
     let total: f64 = r.timings.0.iter().map(|(_, d)| d.as_secs_f64()).sum();
-    let stages: Vec<String> = r
-        .timings
-        .0
-        .iter()
-        .map(|(s, d)| format!("{} {:.0} ms", s, d.as_secs_f64() * 1000.0))
-        .collect();
     let mut s = if r.inputs_unchanged {
         "inputs unchanged since the last build; the output is intact (`scholarsite check` lists any warnings)".to_string()
     } else {
@@ -222,7 +216,7 @@ fn summary(r: &Report, verb: &str) -> String {
     if !r.warnings.is_empty() {
         s.push_str(&format!("\n{} warning(s)", r.warnings.len()));
     }
-    s.push_str(&format!("\n{:.2} s ({})", total, stages.join(", ")));
+    s.push_str(&format!("\n{:.2} s ({})", total, r.timings));
     s
 }
 

@@ -63,7 +63,55 @@ pub struct Derived {
     pub topic_html: Vec<Option<SafeHtml>>,
 }
 
+/// What `serve` keeps from one computation to speed up the next: the
+/// corpus and results it was computed from, and the topic memo.
+pub struct Prior<'a> {
+    pub corpus: &'a Corpus,
+    pub derived: &'a Derived,
+    pub memo: topics::Memo,
+}
+
 pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
+    compute_with(corpus, config, None, false).0
+}
+
+/// [`compute`], reusing what `prior` computed for unchanged works; with
+/// `keep`, also returns the memo a later call needs. The result is the
+/// same with or without `prior`.
+pub fn compute_with(
+    corpus: &Corpus,
+    config: &Config,
+    prior: Option<Prior>,
+    keep: bool,
+) -> (Derived, topics::Memo) {
+    let old_of: Vec<Option<u32>> = match &prior {
+        Some(p) => {
+            let index: HashMap<&str, u32> = p
+                .corpus
+                .works
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.id.as_str(), i as u32))
+                .collect();
+            corpus
+                .works
+                .iter()
+                .map(|w| index.get(w.id.as_str()).copied())
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let (topic_prior, old_abstracts) = match prior {
+        Some(p) => (
+            Some(topics::Prior {
+                corpus: p.corpus,
+                old_of: &old_of,
+                memo: p.memo,
+            }),
+            Some((p.corpus, &p.derived.abstract_html)),
+        ),
+        None => (None, None),
+    };
     let works_of = works_of(corpus);
     let collaborators = collaborators::compute(corpus, &works_of, config.max_coauthors_per_work);
     let close = collaborators
@@ -74,7 +122,8 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
                 .count() as u32
         })
         .collect();
-    let (topics, work_topics, researcher_topics) = assign_topics(corpus, &works_of, config);
+    let (topics, work_topics, researcher_topics, memo) =
+        assign_topics(corpus, &works_of, config, topic_prior, keep);
     let mut members = vec![Vec::new(); corpus.institutions.len()];
     for (r, res) in corpus.researchers.iter().enumerate() {
         for &i in &res.affiliations {
@@ -83,7 +132,20 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
     }
     let institution_works = institution_works(corpus);
     let md = |s: &Option<String>| s.as_deref().map(markdown::render);
-    Derived {
+    // An abstract the last run rendered is taken from it as it was.
+    let abstract_html = corpus
+        .works
+        .par_iter()
+        .enumerate()
+        .map(|(w, work)| {
+            let old = old_abstracts.and_then(|(old, html)| {
+                let o = old_of[w]? as usize;
+                (old.works[o].abstract_md == work.abstract_md).then(|| html[o].clone())
+            });
+            old.unwrap_or_else(|| md(&work.abstract_md))
+        })
+        .collect();
+    let derived = Derived {
         works_of,
         collaborators,
         close,
@@ -93,18 +155,15 @@ pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
         members,
         institution_works,
         bio_html: corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
-        abstract_html: corpus
-            .works
-            .par_iter()
-            .map(|w| md(&w.abstract_md))
-            .collect(),
+        abstract_html,
         institution_html: corpus
             .institutions
             .iter()
             .map(|i| md(&i.description))
             .collect(),
         topic_html: corpus.topics.iter().map(|t| md(&t.description)).collect(),
-    }
+    };
+    (derived, memo)
 }
 
 fn works_of(corpus: &Corpus) -> Vec<Vec<u32>> {
@@ -180,9 +239,16 @@ type TopicTables = (
     Vec<TopicInfo>,
     Vec<Vec<WorkTopic>>,
     Vec<Vec<ResearcherTopic>>,
+    topics::Memo,
 );
 
-fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> TopicTables {
+fn assign_topics(
+    corpus: &Corpus,
+    works_of: &[Vec<u32>],
+    config: &Config,
+    prior: Option<topics::Prior>,
+    keep: bool,
+) -> TopicTables {
     let mut reg = Registry {
         topics: Vec::new(),
         by_id: HashMap::new(),
@@ -227,9 +293,15 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
             v
         })
         .collect();
-    let extracted = topics::extract(corpus, &undeclared, config.extracted_topics_per_work);
-    for (&w, found) in undeclared.iter().zip(extracted) {
-        for e in found {
+    let memo = topics::extract(
+        corpus,
+        &undeclared,
+        config.extracted_topics_per_work,
+        prior,
+        keep,
+    );
+    for &w in &undeclared {
+        for e in memo.get(w) {
             let t = match reg.by_id.get(&slugify(&e.key)) {
                 Some(&t) => t,
                 None => match reg.resolve(&e.label, false) {
@@ -317,7 +389,7 @@ fn assign_topics(corpus: &Corpus, works_of: &[Vec<u32>], config: &Config) -> Top
         t.researchers
             .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)))
     });
-    (topics, work_topics, researcher_topics)
+    (topics, work_topics, researcher_topics, memo)
 }
 
 fn push_unique(v: &mut Vec<WorkTopic>, t: WorkTopic) {

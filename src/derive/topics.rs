@@ -19,7 +19,7 @@
 //!    already taken and scores at least 0.6 of it replaces it
 //!    ("brain networks" gives way to "functional brain networks").
 
-use crate::model::Corpus;
+use crate::model::{Corpus, Work};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
@@ -671,39 +671,197 @@ fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
 }
 
 /// A topic chosen for a work by extraction: key and label.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extracted {
     pub key: String,
     pub label: String,
 }
 
-/// Extracts topics for the works in `targets`, using the whole corpus for
-/// document frequencies. Returns one list per target, in target order.
-pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Extracted>> {
-    if per_work == 0 || targets.is_empty() {
-        return targets.iter().map(|_| Vec::new()).collect();
+/// Extraction over one corpus: its results, and what `serve` keeps so
+/// that after an edit only the works whose result can differ are
+/// extracted again. A work's result depends only on its own text, on the
+/// number of works and on the document frequencies of the phrases it
+/// scores; so it can be reused while those stay the same.
+pub struct Memo {
+    per_work: usize,
+    /// Document frequencies; empty unless kept.
+    df: HashMap<u64, u32, BuildId>,
+    /// Per work: the topics extracted, empty for a work that is no target.
+    results: Vec<Vec<Extracted>>,
+    /// Per work: the hashes of the phrases it scored, sorted; kept only
+    /// for `serve`.
+    scored: Vec<Box<[u64]>>,
+    kept: bool,
+    /// How many works this run extracted rather than reused.
+    afresh: usize,
+}
+
+impl Memo {
+    /// How many works the run that made this memo extracted, rather than
+    /// reused from its prior.
+    pub fn extracted_afresh(&self) -> usize {
+        self.afresh
     }
-    let n_docs = corpus.works.len() as f64;
-    // Pass one: document frequencies. Summing is order-independent, so the
-    // result does not depend on how rayon splits the work.
-    let df: HashMap<u64, u32, BuildId> = corpus
-        .works
-        .par_iter()
-        .fold(
-            || (HashMap::default(), Vec::new()),
-            |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
-                seen.clear();
-                each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| {
-                    seen.push(h)
-                });
-                seen.sort_unstable();
-                seen.dedup();
-                for &h in &seen {
-                    *df.entry(h).or_default() += 1;
+
+    /// The topics extracted for work `w`.
+    pub fn get(&self, w: u32) -> &[Extracted] {
+        self.results.get(w as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The corpus of the last run and the memo of its extraction.
+pub struct Prior<'a> {
+    pub corpus: &'a Corpus,
+    /// Per work of the new corpus, its index in the prior one (same id).
+    pub old_of: &'a [Option<u32>],
+    pub memo: Memo,
+}
+
+/// Extracts topics for the works in `targets`, using the whole corpus for
+/// document frequencies. With `keep`, the memo holds what a later call
+/// given it as `prior` needs; with a usable `prior`, only works whose text
+/// changed or that score a phrase whose frequency changed are extracted
+/// again, and the result is the same as without it.
+pub fn extract(
+    corpus: &Corpus,
+    targets: &[u32],
+    per_work: usize,
+    prior: Option<Prior>,
+    keep: bool,
+) -> Memo {
+    let n = corpus.works.len();
+    let mut memo = Memo {
+        per_work,
+        df: HashMap::default(),
+        results: Vec::new(),
+        scored: Vec::new(),
+        kept: keep,
+        afresh: 0,
+    };
+    if !keep && (per_work == 0 || targets.is_empty()) {
+        return memo;
+    }
+    let prior = prior.filter(|p| p.memo.kept && p.memo.per_work == per_work);
+    // Works whose result may be reused: (work, index in the prior corpus).
+    let mut reuse: Vec<Option<u32>> = vec![None; n];
+    match prior {
+        None => memo.df = document_frequencies(corpus.works.par_iter()),
+        Some(p) => {
+            let old = p.corpus;
+            let same_text = |w: usize| {
+                p.old_of[w].filter(|&o| {
+                    let (a, b) = (&old.works[o as usize], &corpus.works[w]);
+                    a.title == b.title && a.abstract_md == b.abstract_md
+                })
+            };
+            let same: Vec<Option<u32>> = (0..n).into_par_iter().map(same_text).collect();
+            let mut stays = vec![false; old.works.len()];
+            for &o in same.iter().flatten() {
+                stays[o as usize] = true;
+            }
+            let gone: Vec<&Work> = (0..old.works.len())
+                .filter(|&o| !stays[o])
+                .map(|o| &old.works[o])
+                .collect();
+            let came: Vec<&Work> = (0..n)
+                .filter(|&w| same[w].is_none())
+                .map(|w| &corpus.works[w])
+                .collect();
+            // The net change of each phrase's frequency: an edit that
+            // keeps a phrase changes nothing for the works that use it.
+            let mut delta: HashMap<u64, i64, BuildId> = HashMap::default();
+            for (works, by) in [(&gone, -1), (&came, 1)] {
+                let sets: Vec<Vec<u64>> = works.par_iter().map(|w| phrase_set(w)).collect();
+                for h in sets.into_iter().flatten() {
+                    *delta.entry(h).or_default() += by;
                 }
-                (df, seen)
-            },
-        )
-        .map(|(df, _)| df)
+            }
+            let mut df = p.memo.df;
+            let mut changed: HashSet<u64, BuildId> = HashSet::default();
+            for (h, by) in delta.into_iter().filter(|&(_, by)| by != 0) {
+                changed.insert(h);
+                let e = df.entry(h).or_default();
+                *e = (i64::from(*e) + by) as u32;
+                if *e == 0 {
+                    df.remove(&h);
+                }
+            }
+            memo.df = df;
+            if old.works.len() == n {
+                let (results, scored) = (p.memo.results, p.memo.scored);
+                let usable: Vec<Option<u32>> = targets
+                    .par_iter()
+                    .map(|&w| {
+                        same[w as usize].filter(|&o| {
+                            old.works[o as usize].topics.is_empty()
+                                && !scored[o as usize].iter().any(|h| changed.contains(h))
+                        })
+                    })
+                    .collect();
+                let mut results: Vec<Option<Vec<Extracted>>> =
+                    results.into_iter().map(Some).collect();
+                let mut scored: Vec<Option<Box<[u64]>>> = scored.into_iter().map(Some).collect();
+                memo.results = vec![Vec::new(); n];
+                memo.scored = vec![Box::default(); n];
+                for (&w, u) in targets.iter().zip(usable) {
+                    if let Some(o) = u {
+                        memo.results[w as usize] = results[o as usize].take().unwrap_or_default();
+                        memo.scored[w as usize] = scored[o as usize].take().unwrap_or_default();
+                        reuse[w as usize] = Some(o);
+                    }
+                }
+            }
+        }
+    }
+    if memo.results.len() != n {
+        memo.results = vec![Vec::new(); n];
+        memo.scored = vec![Box::default(); n];
+    }
+    let todo: Vec<u32> = targets
+        .iter()
+        .copied()
+        .filter(|&w| reuse[w as usize].is_none())
+        .collect();
+    memo.afresh = todo.len();
+    let n_docs = n as f64;
+    let fresh: Vec<(Vec<Extracted>, Box<[u64]>)> = todo
+        .par_iter()
+        .map(|&w| extract_one(&corpus.works[w as usize], &memo.df, n_docs, per_work, keep))
+        .collect();
+    for (&w, (r, h)) in todo.iter().zip(fresh) {
+        memo.results[w as usize] = r;
+        memo.scored[w as usize] = h;
+    }
+    if !keep {
+        memo.df = HashMap::default();
+        memo.scored = Vec::new();
+    }
+    memo
+}
+
+/// Distinct phrase hashes of a work.
+fn phrase_set(w: &Work) -> Vec<u64> {
+    let mut seen = Vec::new();
+    each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| {
+        seen.push(h)
+    });
+    seen.sort_unstable();
+    seen.dedup();
+    seen
+}
+
+/// How many works use each phrase. Summing is order-independent, so the
+/// result does not depend on how rayon splits the work.
+fn document_frequencies<'a>(
+    works: impl ParallelIterator<Item = &'a Work>,
+) -> HashMap<u64, u32, BuildId> {
+    works
+        .fold(HashMap::default, |mut df: HashMap<u64, u32, BuildId>, w| {
+            for h in phrase_set(w) {
+                *df.entry(h).or_default() += 1;
+            }
+            df
+        })
         .reduce(HashMap::default, |mut a, b| {
             let (mut big, small) = if a.len() >= b.len() {
                 (std::mem::take(&mut a), b)
@@ -714,67 +872,87 @@ pub fn extract(corpus: &Corpus, targets: &[u32], per_work: usize) -> Vec<Vec<Ext
                 *big.entry(k).or_default() += v;
             }
             big
-        });
-    targets
-        .par_iter()
-        .map(|&w| {
-            let work = &corpus.works[w as usize];
-            let mut scored: Vec<(bool, f64, Phrase)> =
-                phrases(&work.title, work.abstract_md.as_deref())
-                    .into_iter()
-                    .filter(|p| {
-                        p.weight >= 2.0
-                            && (p.words > 1
-                                || is_acronym(trim_word(p.span))
-                                || !looks_modifier(&trim_word(p.span).to_lowercase()))
-                    })
-                    .map(|p| {
-                        let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
-                        let length = match p.words {
-                            1 if is_acronym(trim_word(p.span)) => 1.0,
-                            1 => 0.6,
-                            2 => 1.5,
-                            _ => 1.8,
-                        };
-                        let score = p.weight * (1.0 + n_docs / d).ln() * length;
-                        (d >= 2.0 || p.weight >= 5.0, score, p)
-                    })
-                    .collect();
-            // Eligible phrases first, best first; ties by hash, for determinism.
-            scored.sort_by(|a, b| {
-                b.0.cmp(&a.0)
-                    .then(b.1.total_cmp(&a.1))
-                    .then(a.2.hash.cmp(&b.2.hash))
-            });
-            let any_eligible = scored.first().is_some_and(|s| s.0);
-            let mut chosen: Vec<(f64, Extracted)> = Vec::new();
-            for (eligible, score, p) in scored {
-                if any_eligible && !eligible {
-                    break;
-                }
-                let key = p.key();
-                if chosen.iter().any(|(_, c)| contains_words(&c.key, &key)) {
-                    continue;
-                }
-                let upgrade = chosen
-                    .iter()
-                    .position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
-                let e = Extracted {
-                    label: label_of(&p.surface()),
-                    key,
-                };
-                match upgrade {
-                    Some(i) => {
-                        chosen[i] = (score, e);
-                        dedupe_contained(&mut chosen);
-                    }
-                    None if chosen.len() < per_work => chosen.push((score, e)),
-                    None => {}
-                }
-            }
-            chosen.into_iter().map(|(_, e)| e).collect()
         })
-        .collect()
+}
+
+/// One work's topics, and (with `keep`) the hashes of the phrases it
+/// scored, whose frequencies the result depends on.
+fn extract_one(
+    work: &Work,
+    df: &HashMap<u64, u32, BuildId>,
+    n_docs: f64,
+    per_work: usize,
+    keep: bool,
+) -> (Vec<Extracted>, Box<[u64]>) {
+    if per_work == 0 {
+        return (Vec::new(), Box::default());
+    }
+    let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
+        .into_iter()
+        .filter(|p| {
+            p.weight >= 2.0
+                && (p.words > 1
+                    || is_acronym(trim_word(p.span))
+                    || !looks_modifier(&trim_word(p.span).to_lowercase()))
+        })
+        .map(|p| {
+            let d = f64::from(*df.get(&p.hash).unwrap_or(&1));
+            let length = match p.words {
+                1 if is_acronym(trim_word(p.span)) => 1.0,
+                1 => 0.6,
+                2 => 1.5,
+                _ => 1.8,
+            };
+            let score = p.weight * (1.0 + n_docs / d).ln() * length;
+            (d >= 2.0 || p.weight >= 5.0, score, p)
+        })
+        .collect();
+    let hashes: Box<[u64]> = if keep {
+        let mut h: Vec<u64> = scored.iter().map(|s| s.2.hash).collect();
+        h.sort_unstable();
+        h.into()
+    } else {
+        Box::default()
+    };
+    // Eligible phrases first, best first; ties by hash, for determinism.
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.hash.cmp(&b.2.hash))
+    });
+    let any_eligible = scored.first().is_some_and(|s| s.0);
+    let mut chosen: Vec<(f64, Extracted)> = Vec::new();
+    for (eligible, score, p) in scored {
+        if any_eligible && !eligible {
+            break;
+        }
+        // Scores only fall from here: once the list is full and this
+        // phrase cannot replace any chosen one, no later one can.
+        let weakest = chosen.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+        if chosen.len() >= per_work && score < 0.6 * weakest {
+            break;
+        }
+        let key = p.key();
+        if chosen.iter().any(|(_, c)| contains_words(&c.key, &key)) {
+            continue;
+        }
+        let upgrade = chosen
+            .iter()
+            .position(|(s, c)| contains_words(&key, &c.key) && score >= 0.6 * s);
+        let e = Extracted {
+            label: label_of(&p.surface()),
+            key,
+        };
+        match upgrade {
+            Some(i) => {
+                chosen[i] = (score, e);
+                dedupe_contained(&mut chosen);
+            }
+            None if chosen.len() < per_work => chosen.push((score, e)),
+            None => {}
+        }
+    }
+    (chosen.into_iter().map(|(_, e)| e).collect(), hashes)
 }
 
 /// Single words that are mostly modifiers or verbs ("unified",
@@ -804,8 +982,11 @@ fn dedupe_contained(chosen: &mut Vec<(f64, Extracted)>) {
 
 /// Whether `inner`'s words appear, in order and adjacent, in `outer`.
 fn contains_words(outer: &str, inner: &str) -> bool {
-    let o = format!(" {} ", outer);
-    o.contains(&format!(" {} ", inner))
+    outer.match_indices(inner).any(|(i, _)| {
+        let end = i + inner.len();
+        (i == 0 || outer.as_bytes()[i - 1] == b' ')
+            && (end == outer.len() || outer.as_bytes()[end] == b' ')
+    })
 }
 
 /// Lower-case words, acronyms as written.
@@ -867,5 +1048,9 @@ mod tests {
             "brain networks"
         ));
         assert!(!contains_words("functional brain networks", "rain"));
+        assert!(contains_words("brain networks", "brain networks"));
+        assert!(contains_words("brain networks", "brain"));
+        assert!(!contains_words("brain networks", "networ"));
+        assert!(!contains_words("brainy brain", "rain"));
     }
 }

@@ -95,13 +95,27 @@ impl<'a> Renderer<'a> {
         config: &Config,
         theme: &Theme,
     ) -> Result<Strings, Error> {
-        let none = Strings::default();
-        let r = Renderer::new(corpus, d, config, theme, &[], &none);
+        let r = Renderer::new(corpus, d, config, theme, &[], &views::NO_STRINGS);
         let short: Vec<String> = (0..corpus.works.len() as u32)
             .into_par_iter()
             .map(|w| r.work_item_html(w, false))
             .collect::<Result<_, _>>()?;
         Ok(short.into_iter().collect())
+    }
+
+    /// A work's short list item: the one `work_items` rendered, or else
+    /// rendered now (`serve` renders them only for pages asked for).
+    fn listed_short(&self, w: u32) -> Result<Value, Error> {
+        let html = match self.views.short_items.get(w as usize) {
+            Some(s) => s.to_string(),
+            None => self.work_item_html(w, false)?,
+        };
+        Ok(self.views.listed_work(w, html))
+    }
+
+    /// The short list items of `works`.
+    fn listed_shorts(&self, works: &[u32]) -> Result<Vec<Value>, Error> {
+        works.iter().map(|&w| self.listed_short(w)).collect()
     }
 
     /// A work's list item from `work_item.html`.
@@ -271,13 +285,15 @@ impl<'a> Renderer<'a> {
             Job::Work(w) => vec![self.page("work.html", v.work(w), path)?],
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
-                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.works.len()))
-                    .map(|w| v.listed_short(w as u32))
-                    .collect();
+                let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;
+                let items = self.listed_shorts(&range.collect::<Vec<_>>())?;
                 let page = json!({"works": items, "pager": self.pager("works/", n, total)});
                 vec![self.page("works.html", page, path)?]
             }
-            Job::Topic(t) => vec![self.page("topic.html", v.topic(t), path)?],
+            Job::Topic(t) => {
+                let works = self.listed_shorts(&d.topics[t as usize].works)?;
+                vec![self.page("topic.html", v.topic(t, works), path)?]
+            }
             Job::Topics => {
                 let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
                 order.sort_by(|&a, &b| {
@@ -291,7 +307,10 @@ impl<'a> Renderer<'a> {
                     json!({"topics": order.iter().map(|&t| v.topic_item(t)).collect::<Vec<_>>()});
                 vec![self.page("topics.html", page, path)?]
             }
-            Job::Institution(i) => vec![self.page("institution.html", v.institution(i), path)?],
+            Job::Institution(i) => {
+                let works = self.listed_shorts(&d.institution_works[i as usize])?;
+                vec![self.page("institution.html", v.institution(i, works), path)?]
+            }
             Job::Institutions => {
                 let page = json!({"institutions": (0..corpus.institutions.len() as u32).map(|i| v.institution_item(i)).collect::<Vec<_>>()});
                 vec![self.page("institutions.html", page, path)?]

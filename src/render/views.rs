@@ -72,10 +72,18 @@ pub struct Strings {
     ends: Vec<usize>,
 }
 
+/// No strings: list items are then rendered where used.
+pub static NO_STRINGS: Strings = Strings {
+    text: String::new(),
+    ends: Vec::new(),
+};
+
 impl Strings {
-    pub fn get(&self, i: usize) -> &str {
+    /// The string at `i`, if there are that many.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        Some(&self.text[start..end])
     }
 }
 
@@ -184,10 +192,6 @@ impl<'a> Views<'a> {
     pub fn listed_work(&self, w: u32, html: String) -> Value {
         let work = &self.corpus.works[w as usize];
         json!({"id": work.id, "year": work.year, "type_key": work.kind.key(), "html": html})
-    }
-
-    pub fn listed_short(&self, w: u32) -> Value {
-        self.listed_work(w, self.short_items.get(w as usize).to_string())
     }
 
     fn affiliations(&self, r: u32) -> Value {
@@ -619,7 +623,8 @@ impl<'a> Views<'a> {
         item
     }
 
-    pub fn topic(&self, t: u32) -> Value {
+    /// A topic page; `works` are its works' list items.
+    pub fn topic(&self, t: u32, works: Vec<Value>) -> Value {
         let info = &self.d.topics[t as usize];
         let decl = info.decl.map(|i| &self.corpus.topics[i as usize]);
         json!({
@@ -633,7 +638,7 @@ impl<'a> Views<'a> {
                 v["topic_works"] = json!(n);
                 v
             }).collect::<Vec<_>>(),
-            "works": info.works.iter().map(|&w| self.listed_short(w)).collect::<Vec<_>>(),
+            "works": works,
             "url": self.topic_url(t),
         })
     }
@@ -643,7 +648,8 @@ impl<'a> Views<'a> {
         json!({"label": info.label, "url": self.topic_url(t), "works": info.works.len(), "researchers": info.researchers.len(), "extracted": !info.declared})
     }
 
-    pub fn institution(&self, i: u32) -> Value {
+    /// An institution page; `works` are its works' list items.
+    pub fn institution(&self, i: u32, works: Vec<Value>) -> Value {
         let inst = &self.corpus.institutions[i as usize];
         json!({
             "id": inst.id,
@@ -654,7 +660,7 @@ impl<'a> Views<'a> {
             "ror_url": inst.ror.as_ref().map(|r| format!("https://ror.org/{}", r)),
             "description_html": self.d.institution_html[i as usize],
             "members": self.d.members[i as usize].iter().map(|&r| self.researcher_item(r)).collect::<Vec<_>>(),
-            "works": self.d.institution_works[i as usize].iter().map(|&w| self.listed_short(w)).collect::<Vec<_>>(),
+            "works": works,
             "url": self.institution_url(i),
         })
     }

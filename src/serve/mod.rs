@@ -41,17 +41,21 @@ pub struct ServeOptions {
     pub poll: bool,
 }
 
-/// A loaded site and the output path of every file it would write.
+/// A loaded site, the output path of every file it would write, and what
+/// the next load may reuse from this one.
 struct Site {
     p: Prepared,
     routes: HashMap<String, (Job, usize)>,
+    memo: Mutex<Option<crate::derive::topics::Memo>>,
 }
 
 impl Site {
-    fn new(p: Prepared) -> Site {
+    fn new(mut p: Prepared) -> Site {
+        let memo = Mutex::new(p.site.memo.take());
         let mut site = Site {
             p,
             routes: HashMap::new(),
+            memo,
         };
         let routes = {
             let r = site.renderer();
@@ -82,7 +86,7 @@ impl Site {
             &s.config,
             &self.p.theme,
             &s.groups,
-            &self.p.items,
+            &render::views::NO_STRINGS,
         )
     }
 
@@ -239,8 +243,21 @@ fn input_dirs(root: &Path) -> (bool, bool) {
 /// reload, and every page learns whether the build has errors.
 fn rebuild(opts: &Options, state: &State) {
     let start = Instant::now();
-    let served = state.current().and_then(|s| s.p.inputs);
-    let result = crate::prepare(opts, served);
+    let current = state.current();
+    let served = current.as_ref().and_then(|s| s.p.inputs);
+    let mut prior = current.as_ref().and_then(|s| {
+        let memo = s.memo.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some(crate::derive::Prior {
+            corpus: &s.p.site.corpus,
+            derived: &s.p.site.derived,
+            memo,
+        })
+    });
+    let result = crate::prepare(opts, served, &mut prior);
+    // Nothing was computed (no change, or bad data): keep the memo.
+    if let (Some(s), Some(p)) = (&current, prior) {
+        *s.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.memo);
+    }
     let load_ms = start.elapsed().as_secs_f64() * 1000.0;
     // The route table is built before any lock is taken, so pages keep
     // being served meanwhile.
@@ -297,9 +314,10 @@ fn rebuild(opts: &Options, state: &State) {
     let total_ms = start.elapsed().as_secs_f64() * 1000.0;
     match (site, &outcome) {
         (Some(s), _) => println!(
-            "rebuilt in {:.0} ms (load {:.0} ms): {} researchers, {} works; {} of {} open page(s) reloaded",
+            "rebuilt in {:.0} ms (load {:.0} ms: {}): {} researchers, {} works; {} of {} open page(s) reloaded",
             total_ms,
             load_ms,
+            s.p.timings,
             s.p.site.corpus.researchers.len(),
             s.p.site.corpus.works.len(),
             reloaded,

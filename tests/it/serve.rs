@@ -421,3 +421,146 @@ fn many_files_at_once_and_polling() {
         "a removed folder removes its pages"
     );
 }
+
+/// Every page of a loaded site, rendered.
+fn all_pages(p: &scholarsite::Prepared) -> Vec<(String, Vec<u8>)> {
+    use scholarsite::render::{self, views::NO_STRINGS, Renderer};
+    let s = &p.site;
+    let r = Renderer::new(
+        &s.corpus,
+        &s.derived,
+        &s.config,
+        &p.theme,
+        &s.groups,
+        &NO_STRINGS,
+    );
+    render::plan(&s.corpus, &s.derived, &s.config, &p.theme)
+        .into_iter()
+        .flat_map(|job| r.render(job).unwrap())
+        .collect()
+}
+
+/// `serve` recomputes from the last load, re-extracting topics only for
+/// the works an edit can change: every page must equal a fresh load's.
+#[test]
+fn recomputing_from_the_last_load_equals_a_fresh_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("world");
+    let ok = Command::new(env!("CARGO_BIN_EXE_scholarsite-world"))
+        .args(["60/600", root.to_str().unwrap()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "the world generator runs");
+    let opts = scholarsite::Options {
+        root: root.clone(),
+        output: None,
+        base_url: None,
+    };
+    let load = |prior: &mut Option<scholarsite::derive::Prior>| {
+        scholarsite::prepare(&opts, None, prior)
+            .unwrap_or_else(|e| panic!("{:?}", e))
+            .unwrap()
+    };
+    let works_file = root.join("content/works/works-001.jsonl");
+    let original = std::fs::read_to_string(&works_file).unwrap();
+    let mut lines: Vec<serde_json::Value> = original
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A probe whose title phrase is common in the world and whose
+    // abstract repeats a phrase found nowhere else.
+    lines.push(serde_json::json!({
+        "id": "probe", "title": "Gene expression in regeneration", "year": 2020,
+        "type": "article", "authors": ["Ann Probe"],
+        "abstract": "We map the zebrafish lateral line. Cells of the zebrafish lateral line regrow."
+    }));
+    let text: String = lines.iter().map(|l| format!("{}\n", l)).collect();
+    std::fs::write(&works_file, text).unwrap();
+    let mut last = load(&mut None);
+    let targets = last
+        .site
+        .corpus
+        .works
+        .iter()
+        .filter(|w| w.topics.is_empty())
+        .count();
+    // Three edits in turn: an abstract that takes up another work's
+    // title phrases (their frequencies change), a retitled work, and a
+    // work removed (the number of works changes, so all are re-extracted).
+    for step in 0..3 {
+        match step {
+            0 => {
+                let a = lines[0]["abstract"].as_str().unwrap_or("").to_string();
+                lines[0]["abstract"] = format!("{} The zebrafish lateral line.", a).into();
+            }
+            1 => {
+                let t = lines[3]["title"].as_str().unwrap().to_string();
+                lines[3]["title"] = format!("Graph priors for {}", t).into();
+            }
+            _ => {
+                lines.remove(5);
+            }
+        }
+        let text: String = lines.iter().map(|l| format!("{}\n", l)).collect();
+        std::fs::write(&works_file, text).unwrap();
+        let memo = last.site.memo.take().expect("serve keeps a memo");
+        let mut prior = Some(scholarsite::derive::Prior {
+            corpus: &last.site.corpus,
+            derived: &last.site.derived,
+            memo,
+        });
+        let next = load(&mut prior);
+        assert!(prior.is_none(), "the computation took the prior");
+        let fresh = load(&mut None);
+        let afresh = next.site.memo.as_ref().unwrap().extracted_afresh();
+        if step < 2 {
+            assert!(
+                afresh >= 1 && afresh < targets / 2,
+                "step {}: {} of {} works extracted again",
+                step,
+                afresh,
+                targets
+            );
+        } else {
+            let now = next
+                .site
+                .corpus
+                .works
+                .iter()
+                .filter(|w| w.topics.is_empty());
+            assert_eq!(afresh, now.count(), "a removed work changes every score");
+        }
+        if step == 0 {
+            // The probe's phrase, in no other work until now, is used by
+            // a second one: it becomes eligible (found in two works) and
+            // so the only topic of the probe, which was not edited.
+            let topics_of = |p: &scholarsite::Prepared| {
+                let w = p
+                    .site
+                    .corpus
+                    .works
+                    .iter()
+                    .position(|w| w.id == "probe")
+                    .unwrap();
+                let ts = &p.site.derived.work_topics[w];
+                ts.iter()
+                    .map(|t| p.site.derived.topics[t.topic as usize].id.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                topics_of(&last).len(),
+                3,
+                "no phrase was eligible: the best 3"
+            );
+            assert_eq!(topics_of(&next), ["zebrafish-lateral-line"], "now one is");
+        }
+        let (a, b) = (all_pages(&next), all_pages(&fresh));
+        assert_eq!(a.len(), b.len());
+        for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+            assert_eq!(pa, pb);
+            assert!(ba == bb, "step {}: {} differs from a fresh load", step, pa);
+        }
+        last = next;
+    }
+}
