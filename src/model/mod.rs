@@ -7,6 +7,7 @@ use crate::load::records::*;
 use crate::load::{Origin, RawSite, Rec};
 use crate::source::Kind;
 use crate::text::{check_id, check_link, fold_name, normalise_doi, normalise_orcid};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 pub const MIN_YEAR: i64 = 1400;
@@ -252,10 +253,24 @@ pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
         institutions: &inst_index,
         works: &work_index,
     };
-    let works: Vec<Work> = works
-        .into_iter()
-        .map(|w| work(&mut cx, w, &matcher, &refs))
+    // Works are most of the data, and each is checked on its own: in
+    // parallel, each with its own diagnostics, gathered in input order.
+    let checked: Vec<(Work, Diagnostics)> = works
+        .into_par_iter()
+        .map(|w| {
+            let mut own = Ctx {
+                files: &files,
+                diags: Diagnostics::new(),
+            };
+            let w = work(&mut own, w, &matcher, &refs);
+            (w, own.diags)
+        })
         .collect();
+    let mut works = Vec::with_capacity(checked.len());
+    for (w, d) in checked {
+        works.push(w);
+        cx.diags.extend(d);
+    }
     drop(matcher);
     drop(inst_index);
     let diags = cx.diags;
