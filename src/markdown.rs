@@ -5,14 +5,20 @@ use pulldown_cmark::{html, Options, Parser};
 use serde::Serialize;
 use std::sync::OnceLock;
 
-/// HTML that went through the sanitiser.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct SafeHtml(String);
+/// HTML that went through the sanitiser. Shared, not copied: `serve`
+/// hands an unchanged abstract's HTML from one load to the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafeHtml(std::sync::Arc<str>);
 
 impl SafeHtml {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl Serialize for SafeHtml {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
@@ -51,11 +57,14 @@ pub fn render(md: &str) -> SafeHtml {
     let mut raw = String::with_capacity(md.len() + md.len() / 4);
     html::push_html(&mut raw, events.into_iter());
     if plain && !raw.contains("<a href=") {
-        SafeHtml(raw)
+        SafeHtml(raw.into())
     } else if plain {
-        SafeHtml(raw.replace("<a href=", "<a rel=\"noopener noreferrer nofollow\" href="))
+        SafeHtml(
+            raw.replace("<a href=", "<a rel=\"noopener noreferrer nofollow\" href=")
+                .into(),
+        )
     } else {
-        SafeHtml(sanitiser().clean(&raw).to_string())
+        SafeHtml(sanitiser().clean(&raw).to_string().into())
     }
 }
 

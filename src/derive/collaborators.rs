@@ -6,7 +6,6 @@
 //! of authorships, even for papers with thousands of authors.
 
 use crate::model::{Author, Corpus};
-use crate::text::fold_name;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -40,10 +39,28 @@ impl Collaborator {
 }
 
 pub fn key_of(a: &Author) -> CoKey {
-    match a {
-        Author::Researcher(r) => CoKey::Researcher(*r),
-        Author::External { orcid: Some(o), .. } => CoKey::Orcid(o.clone()),
-        Author::External { name, .. } => CoKey::Name(fold_name(name)),
+    match KeyRef::of(a) {
+        KeyRef::Researcher(r) => CoKey::Researcher(r),
+        KeyRef::Orcid(o) => CoKey::Orcid(o.to_string()),
+        KeyRef::Name(n) => CoKey::Name(n.to_string()),
+    }
+}
+
+/// A [`CoKey`] borrowed from the corpus: looking one up allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum KeyRef<'a> {
+    Researcher(u32),
+    Orcid(&'a str),
+    Name(&'a str),
+}
+
+impl<'a> KeyRef<'a> {
+    fn of(a: &'a Author) -> Self {
+        match a {
+            Author::Researcher(r) => KeyRef::Researcher(*r),
+            Author::External { orcid: Some(o), .. } => KeyRef::Orcid(o),
+            Author::External { folded, .. } => KeyRef::Name(folded),
+        }
     }
 }
 
@@ -54,7 +71,7 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
         .enumerate()
         .map(|(r, ws)| {
             let me = r as u32;
-            let mut index: HashMap<CoKey, usize> = HashMap::new();
+            let mut index: HashMap<KeyRef, usize> = HashMap::new();
             let mut out: Vec<Collaborator> = Vec::new();
             let mut spellings: Vec<Vec<(&str, u32)>> = Vec::new();
             for &w in ws {
@@ -66,7 +83,7 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
                     .filter(|a| **a != Author::Researcher(me))
                     .take(cap)
                 {
-                    let key = key_of(a);
+                    let key = KeyRef::of(a);
                     match index.get(&key) {
                         Some(&i) => {
                             let c = &mut out[i];
@@ -85,15 +102,17 @@ pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Colla
                                     let res = &corpus.researchers[*o as usize];
                                     (res.name.clone(), res.orcid.clone())
                                 }
-                                Author::External { name, orcid } => (name.clone(), orcid.clone()),
+                                Author::External { name, orcid, .. } => {
+                                    (name.clone(), orcid.clone())
+                                }
                             };
-                            index.insert(key.clone(), out.len());
+                            index.insert(key, out.len());
                             spellings.push(match a {
                                 Author::External { name, .. } => vec![(name.as_str(), 1)],
                                 Author::Researcher(_) => Vec::new(),
                             });
                             out.push(Collaborator {
-                                key,
+                                key: key_of(a),
                                 name,
                                 orcid,
                                 shared: 1,

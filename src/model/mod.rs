@@ -118,7 +118,13 @@ pub struct Researcher {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Author {
     Researcher(u32),
-    External { name: String, orcid: Option<String> },
+    External {
+        name: String,
+        orcid: Option<String>,
+        /// The name folded for matching (see [`fold_name`]), made once
+        /// here for every later stage that tells co-authors apart.
+        folded: Box<str>,
+    },
 }
 
 #[derive(Debug)]
@@ -672,8 +678,9 @@ impl<'a> AuthorMatcher<'a> {
         }
     }
 
-    fn by_name(&self, name: &str) -> Match {
-        match self.names.get(&fold_name(name)).map(Vec::as_slice) {
+    /// Researchers with this folded name.
+    fn by_name(&self, folded: &str) -> Match {
+        match self.names.get(folded).map(Vec::as_slice) {
             None | Some([]) => Match::None,
             Some([one]) => Match::One(*one),
             Some(many) => Match::Ambiguous(many.to_vec()),
@@ -889,16 +896,25 @@ fn author(
         );
         return None;
     };
-    match m.by_name(&name) {
+    let folded: Box<str> = fold_name(&name).into();
+    match m.by_name(&folded) {
         Match::One(r) => {
             // An ORCID that differs from the researcher's is another person.
             let theirs = m.researchers[r as usize].orcid.as_deref();
             if orcid.is_some() && theirs.is_some() && orcid.as_deref() != theirs {
-                return Some(Author::External { name, orcid });
+                return Some(Author::External {
+                    name,
+                    orcid,
+                    folded,
+                });
             }
             Some(Author::Researcher(r))
         }
-        Match::None => Some(Author::External { name, orcid }),
+        Match::None => Some(Author::External {
+            name,
+            orcid,
+            folded,
+        }),
         Match::Ambiguous(rs) => {
             let ids: Vec<&str> = rs
                 .iter()
@@ -914,7 +930,11 @@ fn author(
                 ),
                 "write { id = \"...\" } to say which one",
             );
-            Some(Author::External { name, orcid })
+            Some(Author::External {
+                name,
+                orcid,
+                folded,
+            })
         }
     }
 }

@@ -565,7 +565,7 @@ impl<'a> Views<'a> {
                         let res = &self.corpus.researchers[*r as usize];
                         json!({"name": res.name, "url": self.researcher_url(*r), "orcid_url": orcid_url(&res.orcid)})
                     }
-                    Author::External { name, orcid } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
+                    Author::External { name, orcid, .. } => json!({"name": name, "url": null, "orcid_url": orcid_url(orcid)}),
                 };
                 v["institutions"] = Value::Array(insts);
                 v
