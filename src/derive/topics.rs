@@ -742,8 +742,10 @@ pub fn extract(
         return memo;
     }
     let prior = prior.filter(|p| p.memo.kept && p.memo.per_work == per_work);
-    // Works whose result may be reused: (work, index in the prior corpus).
-    let mut reuse: Vec<Option<u32>> = vec![None; n];
+    memo.results = vec![Vec::new(); n];
+    memo.scored = vec![Box::default(); n];
+    // Works whose result was taken from the prior memo.
+    let mut reused = vec![false; n];
     match prior {
         None => memo.df = document_frequencies(corpus.works.par_iter()),
         Some(p) => {
@@ -788,7 +790,7 @@ pub fn extract(
             }
             memo.df = df;
             if old.works.len() == n {
-                let (results, scored) = (p.memo.results, p.memo.scored);
+                let (mut results, mut scored) = (p.memo.results, p.memo.scored);
                 let usable: Vec<Option<u32>> = targets
                     .par_iter()
                     .map(|&w| {
@@ -798,29 +800,22 @@ pub fn extract(
                         })
                     })
                     .collect();
-                let mut results: Vec<Option<Vec<Extracted>>> =
-                    results.into_iter().map(Some).collect();
-                let mut scored: Vec<Option<Box<[u64]>>> = scored.into_iter().map(Some).collect();
-                memo.results = vec![Vec::new(); n];
-                memo.scored = vec![Box::default(); n];
+                // Ids are unique, so each prior work is taken at most once.
                 for (&w, u) in targets.iter().zip(usable) {
                     if let Some(o) = u {
-                        memo.results[w as usize] = results[o as usize].take().unwrap_or_default();
-                        memo.scored[w as usize] = scored[o as usize].take().unwrap_or_default();
-                        reuse[w as usize] = Some(o);
+                        let o = o as usize;
+                        memo.results[w as usize] = std::mem::take(&mut results[o]);
+                        memo.scored[w as usize] = std::mem::take(&mut scored[o]);
+                        reused[w as usize] = true;
                     }
                 }
             }
         }
     }
-    if memo.results.len() != n {
-        memo.results = vec![Vec::new(); n];
-        memo.scored = vec![Box::default(); n];
-    }
     let todo: Vec<u32> = targets
         .iter()
         .copied()
-        .filter(|&w| reuse[w as usize].is_none())
+        .filter(|&w| !reused[w as usize])
         .collect();
     memo.afresh = todo.len();
     let n_docs = n as f64;
@@ -842,12 +837,18 @@ pub fn extract(
 /// Distinct phrase hashes of a work.
 fn phrase_set(w: &Work) -> Vec<u64> {
     let mut seen = Vec::new();
+    phrase_set_into(w, &mut seen);
+    seen
+}
+
+/// [`phrase_set`] into a buffer the caller reuses.
+fn phrase_set_into(w: &Work, seen: &mut Vec<u64>) {
+    seen.clear();
     each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| {
         seen.push(h)
     });
     seen.sort_unstable();
     seen.dedup();
-    seen
 }
 
 /// How many works use each phrase. Summing is order-independent, so the
@@ -856,12 +857,17 @@ fn document_frequencies<'a>(
     works: impl ParallelIterator<Item = &'a Work>,
 ) -> HashMap<u64, u32, BuildId> {
     works
-        .fold(HashMap::default, |mut df: HashMap<u64, u32, BuildId>, w| {
-            for h in phrase_set(w) {
-                *df.entry(h).or_default() += 1;
-            }
-            df
-        })
+        .fold(
+            || (HashMap::default(), Vec::new()),
+            |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
+                phrase_set_into(w, &mut seen);
+                for &h in &seen {
+                    *df.entry(h).or_default() += 1;
+                }
+                (df, seen)
+            },
+        )
+        .map(|(df, _)| df)
         .reduce(HashMap::default, |mut a, b| {
             let (mut big, small) = if a.len() >= b.len() {
                 (std::mem::take(&mut a), b)
