@@ -185,9 +185,12 @@ impl Output {
     }
 
     fn unchanged(&self, rel: &str, size: u64, hash: u128) -> bool {
-        if self.old.get(rel) != Some(&(size, hash)) {
-            return false;
-        }
+        self.old.get(rel) == Some(&(size, hash)) && self.intact(rel, size)
+    }
+
+    /// The output file `rel` is there with the size the last build wrote,
+    /// and nobody changed it after that build's manifest.
+    fn intact(&self, rel: &str, size: u64) -> bool {
         match fs::metadata(self.dir.join(rel)) {
             Ok(m) => {
                 m.len() == size
@@ -215,16 +218,7 @@ impl Output {
             && self
                 .old
                 .par_iter()
-                .all(|(rel, &(size, _))| match fs::metadata(self.dir.join(rel)) {
-                    Ok(m) => {
-                        m.len() == size
-                            && m.modified()
-                                .ok()
-                                .zip(self.old_time)
-                                .is_some_and(|(t, old)| t <= old)
-                    }
-                    Err(_) => false,
-                })
+                .all(|(rel, &(size, _))| self.intact(rel, size))
     }
 
     /// How many files the last build wrote.
