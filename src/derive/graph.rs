@@ -9,9 +9,9 @@
 //! take any room works leave). Cost is bounded by the budget times the
 //! per-work author cap, whatever the size of the profile.
 
-use super::{CoKey, Derived};
+use super::{CoKey, Derived, WorkTopic};
 use crate::config::Config;
-use crate::model::{Author, Corpus};
+use crate::model::{Author, Corpus, Work};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -58,6 +58,39 @@ pub struct Edge {
     pub target: String,
     pub kind: &'static str,
     pub weight: u32,
+}
+
+/// Edges from a work's node to those of its topics the graph shows.
+fn push_topic_edges(
+    edges: &mut Vec<Edge>,
+    id: &str,
+    topics: &[WorkTopic],
+    topic_nodes: &HashMap<u32, String>,
+) {
+    for t in topics {
+        if let Some(tn) = topic_nodes.get(&t.topic) {
+            edges.push(Edge {
+                source: id.to_string(),
+                target: tn.clone(),
+                kind: "topic",
+                weight: 1,
+            });
+        }
+    }
+}
+
+/// A work's node, weighted by how many of its authors the graph shows.
+fn work_node(config: &Config, work: &Work, id: String, people: u32) -> Node {
+    Node {
+        id,
+        kind: "work",
+        label: work.title.clone(),
+        url: Some(config.permalink(&format!("works/{}/", work.id))),
+        weight: people,
+        year: work.year,
+        x: 0.0,
+        y: 0.0,
+    }
 }
 
 pub fn researcher_url(c: &Config, id: &str) -> String {
@@ -215,26 +248,8 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
                 });
             }
         }
-        for t in &d.work_topics[w as usize] {
-            if let Some(tn) = topic_nodes.get(&t.topic) {
-                edges.push(Edge {
-                    source: id.clone(),
-                    target: tn.clone(),
-                    kind: "topic",
-                    weight: 1,
-                });
-            }
-        }
-        nodes.push(Node {
-            id,
-            kind: "work",
-            label: work.title.clone(),
-            url: Some(config.permalink(&format!("works/{}/", work.id))),
-            weight: people,
-            year: work.year,
-            x: 0.0,
-            y: 0.0,
-        });
+        push_topic_edges(&mut edges, &id, &d.work_topics[w as usize], &topic_nodes);
+        nodes.push(work_node(config, work, id, people));
     }
     let mut g = Graph {
         version: SCHEMA_VERSION,
@@ -477,26 +492,8 @@ pub fn group_slice(
                 weight: 1,
             });
         }
-        for t in &d.work_topics[w as usize] {
-            if let Some(tn) = topic_nodes.get(&t.topic) {
-                edges.push(Edge {
-                    source: id.clone(),
-                    target: tn.clone(),
-                    kind: "topic",
-                    weight: 1,
-                });
-            }
-        }
-        nodes.push(Node {
-            id,
-            kind: "work",
-            label: work.title.clone(),
-            url: Some(config.permalink(&format!("works/{}/", work.id))),
-            weight: people,
-            year: work.year,
-            x: 0.0,
-            y: 0.0,
-        });
+        push_topic_edges(&mut edges, &id, &d.work_topics[w as usize], &topic_nodes);
+        nodes.push(work_node(config, work, id, people));
     }
     let total_works: usize = {
         let mut all: Vec<u32> = members
