@@ -31,6 +31,7 @@ pub mod text;
 
 use config::Config;
 use diag::{Diagnostic, Diagnostics};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -126,26 +127,51 @@ pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
     load_sources(config, sources, d, timings, None)
 }
 
-/// Stages 2–4, from discovered sources. With `serve`, the computation
-/// reuses what the prior one (if any) computed, and keeps its memo.
+/// What a `serve` load reuses from the last one.
+struct Reuse<'a, 'p> {
+    /// The last computation; taken only when this one runs.
+    prior: &'a mut Option<derive::Prior<'p>>,
+    /// Works checked by the last good load; replaced by this one's.
+    kept: &'a mut Option<load::kept::Kept>,
+    /// The content hash of each source file, when all could be read.
+    hashes: Option<Vec<u128>>,
+}
+
+/// Stages 2–4, from discovered sources. With `serve`, unchanged works
+/// are taken as checked before, the computation reuses what the prior
+/// one (if any) computed, and both keep what the next load needs.
 fn load_sources(
     config: Config,
     sources: source::SourceSet,
     discovered: Diagnostics,
     timings: &mut Timings,
-    serve: Option<&mut Option<derive::Prior>>,
+    serve: Option<Reuse>,
 ) -> Result<Site, Error> {
     let mut diags = discovered;
-    let (raw, d) = timings.time("parse", || load::parse(&sources));
+    let (prior, mut kept, hashes) = match serve {
+        Some(r) => (Some(r.prior), Some(r.kept), r.hashes),
+        None => (None, None, None),
+    };
+    let context = hashes.as_ref().map(|h| load::kept::context(&sources, h));
+    let fitting = match (&kept, &hashes, context) {
+        (Some(Some(k)), Some(h), Some(c)) if k.fits(c) => Some((k, h.as_slice())),
+        _ => None,
+    };
+    let (raw, d) = timings.time("parse", || load::parse_keeping(&sources, fitting));
     diags.extend(d);
-    let (corpus, d) = timings.time("validate", || model::validate(raw));
+    let (corpus, d, work_diags) = timings.time("validate", || model::validate_works(raw));
     diags.extend(d);
     let groups = resolve_groups(&config, &corpus, &mut diags);
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    let keep = serve.is_some();
-    let prior = serve.and_then(Option::take);
+    if let (Some(kept), Some(h), Some(c)) = (kept.as_mut(), &hashes, context) {
+        **kept = Some(timings.time("keep", || {
+            load::kept::Kept::new(c, &sources, h, &corpus.works, &work_diags)
+        }));
+    }
+    let keep = prior.is_some();
+    let prior = prior.and_then(Option::take);
     let (derived, memo) = timings.time("compute", || {
         derive::compute_with(&corpus, &config, prior, keep)
     });
@@ -225,34 +251,127 @@ fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
     }
 }
 
+/// The hash of this program, read once per process.
+fn program_hash() -> Option<u128> {
+    static HASH: std::sync::OnceLock<Option<u128>> = std::sync::OnceLock::new();
+    *HASH.get_or_init(|| {
+        let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
+        Some(xxhash_rust::xxh3::xxh3_128(&exe))
+    })
+}
+
 /// A hash of everything a build's output depends on: this program, the
-/// configuration (with any --base-url), the theme, and every content file.
-/// None when the program cannot read itself; then nothing is skipped.
+/// configuration (with any --base-url), the theme, and every content file
+/// (`files`, their content hashes). None when a file or the program
+/// cannot be read; then nothing is skipped.
 fn inputs_fingerprint(
     opts: &Options,
     theme: &render::theme::Theme,
     sources: &source::SourceSet,
+    files: &[u128],
 ) -> Option<u128> {
-    use rayon::prelude::*;
     use xxhash_rust::xxh3::{xxh3_128, Xxh3};
-    let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
     let site_toml = std::fs::read(opts.root.join(config::CONFIG_FILE)).ok()?;
-    let files: Vec<Option<u128>> = sources
-        .files
-        .par_iter()
-        .map(|f| std::fs::read(&f.path).ok().map(|b| xxh3_128(&b)))
-        .collect();
     let mut h = Xxh3::new();
-    h.update(&xxh3_128(&exe).to_le_bytes());
+    h.update(&program_hash()?.to_le_bytes());
     h.update(&xxh3_128(&site_toml).to_le_bytes());
     h.update(opts.base_url.as_deref().unwrap_or("\0").as_bytes());
     h.update(&theme.fingerprint.to_le_bytes());
     for (f, fh) in sources.files.iter().zip(files) {
         h.update(f.rel.as_bytes());
         h.update(&[0]);
-        h.update(&fh?.to_le_bytes());
+        h.update(&fh.to_le_bytes());
     }
     Some(h.digest128())
+}
+
+/// A file's size and times: while they stay the same, so does the file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: std::time::SystemTime,
+    /// Inode change time and number, which no tool sets back.
+    changed: (i64, i64, u64),
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let changed = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ctime(), m.ctime_nsec(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let changed = (0, 0, 0);
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok()?,
+            changed,
+        })
+    }
+}
+
+/// A file's content hash and the stamp it had when read.
+#[derive(Clone, Copy)]
+struct Hashed {
+    stamp: Stamp,
+    hash: u128,
+    read_at: std::time::SystemTime,
+}
+
+impl Hashed {
+    /// File times are coarse (a clock tick of a few ms), so a file that
+    /// had changed just before it was read may change again with the
+    /// same stamp; its hash is trusted only once its stamp is older.
+    fn still(&self, now: Stamp) -> bool {
+        let settled = self
+            .stamp
+            .modified
+            .checked_add(Duration::from_secs(2))
+            .is_some_and(|t| t < self.read_at);
+        settled && self.stamp == now
+    }
+}
+
+/// The content hash of every source file. With `known` (`serve`), a file
+/// whose stamp is what it was when last read is not read again.
+fn file_hashes(
+    sources: &source::SourceSet,
+    known: Option<&mut HashMap<PathBuf, Hashed>>,
+) -> Option<Vec<u128>> {
+    use rayon::prelude::*;
+    let prev = known.as_deref();
+    let read: Vec<Option<(u128, Option<Hashed>)>> = sources
+        .files
+        .par_iter()
+        .map(|f| {
+            let stamp = Stamp::of(&f.path);
+            if let (Some(h), Some(s)) = (prev.and_then(|k| k.get(&f.path)), stamp) {
+                if h.still(s) {
+                    return Some((h.hash, None));
+                }
+            }
+            let read_at = std::time::SystemTime::now();
+            let hash = xxhash_rust::xxh3::xxh3_128(&std::fs::read(&f.path).ok()?);
+            // A stamp taken before the read: a later write changes it.
+            let fresh = stamp.map(|stamp| Hashed {
+                stamp,
+                hash,
+                read_at,
+            });
+            Some((hash, fresh))
+        })
+        .collect();
+    if let Some(known) = known {
+        known.retain(|p, _| sources.files.iter().any(|f| &f.path == p));
+        for (f, r) in sources.files.iter().zip(&read) {
+            if let Some((_, Some(h))) = r {
+                known.insert(f.path.clone(), *h);
+            }
+        }
+    }
+    read.into_iter().map(|r| r.map(|(h, _)| h)).collect()
 }
 
 /// What every run reads before parsing: configuration, the list of
@@ -263,16 +382,28 @@ struct Front {
     discovered: Diagnostics,
     theme: render::theme::Theme,
     inputs: Option<u128>,
+    /// The content hash of each source file, when all could be read.
+    hashes: Option<Vec<u128>>,
 }
 
-fn front(opts: &Options, timings: &mut Timings) -> Result<Front, Error> {
+fn front(
+    opts: &Options,
+    timings: &mut Timings,
+    known: Option<&mut HashMap<PathBuf, Hashed>>,
+) -> Result<Front, Error> {
     let config = load_config(opts)?;
     let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
     let theme = render::theme::load(&config).map_err(theme_error)?;
-    let inputs = if discovered.has_errors() {
-        None
+    let (inputs, hashes) = if discovered.has_errors() {
+        (None, None)
     } else {
-        timings.time("fingerprint", || inputs_fingerprint(opts, &theme, &sources))
+        timings.time("fingerprint", || {
+            let hashes = file_hashes(&sources, known);
+            let inputs = hashes
+                .as_deref()
+                .and_then(|h| inputs_fingerprint(opts, &theme, &sources, h));
+            (inputs, hashes)
+        })
     };
     Ok(Front {
         config,
@@ -280,7 +411,19 @@ fn front(opts: &Options, timings: &mut Timings) -> Result<Front, Error> {
         discovered,
         theme,
         inputs,
+        hashes,
     })
+}
+
+/// What `serve` carries from one load to the next to make it cheaper.
+/// Each part is checked against the inputs before it is used, so a part
+/// that no longer fits costs time, never a stale page.
+#[derive(Default)]
+pub struct Carry {
+    /// Each content file's hash, by path, with the stamp it had.
+    hashes: HashMap<PathBuf, Hashed>,
+    /// The works of the last good load, by source line.
+    kept: Option<load::kept::Kept>,
 }
 
 /// What `serve` keeps to render any page when asked: stages 1–4 and the
@@ -301,6 +444,7 @@ pub fn prepare(
     opts: &Options,
     unless: Option<u128>,
     prior: &mut Option<derive::Prior>,
+    carry: &mut Carry,
 ) -> Result<Option<Prepared>, Error> {
     let mut timings = Timings::default();
     let Front {
@@ -309,11 +453,17 @@ pub fn prepare(
         discovered,
         theme,
         inputs,
-    } = front(opts, &mut timings)?;
+        hashes,
+    } = front(opts, &mut timings, Some(&mut carry.hashes))?;
     if inputs.is_some() && inputs == unless {
         return Ok(None);
     }
-    let site = load_sources(config, sources, discovered, &mut timings, Some(prior))?;
+    let reuse = Reuse {
+        prior,
+        kept: &mut carry.kept,
+        hashes,
+    };
+    let site = load_sources(config, sources, discovered, &mut timings, Some(reuse))?;
     Ok(Some(Prepared {
         site,
         theme,
@@ -330,7 +480,8 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         discovered,
         theme,
         inputs,
-    } = front(opts, &mut timings)?;
+        hashes: _,
+    } = front(opts, &mut timings, None)?;
     let out_dir = opts
         .output
         .clone()

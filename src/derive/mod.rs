@@ -140,7 +140,9 @@ pub fn compute_with(
         .map(|(w, work)| {
             let old = old_abstracts.and_then(|(old, html)| {
                 let o = old_of[w]? as usize;
-                (old.works[o].abstract_md == work.abstract_md).then(|| html[o].clone())
+                let same = std::sync::Arc::ptr_eq(&old.works[o], work)
+                    || old.works[o].abstract_md == work.abstract_md;
+                same.then(|| html[o].clone())
             });
             old.unwrap_or_else(|| md(&work.abstract_md))
         })

@@ -22,6 +22,7 @@
 use crate::model::{Corpus, Work};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
 pub const STOP_WORDS: &[&str] = &[
@@ -747,13 +748,13 @@ pub fn extract(
     // Works whose result was taken from the prior memo.
     let mut reused = vec![false; n];
     match prior {
-        None => memo.df = document_frequencies(corpus.works.par_iter()),
+        None => memo.df = document_frequencies(corpus.works.par_iter().map(|w| &**w)),
         Some(p) => {
             let old = p.corpus;
             let same_text = |w: usize| {
                 p.old_of[w].filter(|&o| {
                     let (a, b) = (&old.works[o as usize], &corpus.works[w]);
-                    a.title == b.title && a.abstract_md == b.abstract_md
+                    Arc::ptr_eq(a, b) || (a.title == b.title && a.abstract_md == b.abstract_md)
                 })
             };
             let same: Vec<Option<u32>> = (0..n).into_par_iter().map(same_text).collect();
@@ -763,11 +764,11 @@ pub fn extract(
             }
             let gone: Vec<&Work> = (0..old.works.len())
                 .filter(|&o| !stays[o])
-                .map(|o| &old.works[o])
+                .map(|o| &*old.works[o])
                 .collect();
             let came: Vec<&Work> = (0..n)
                 .filter(|&w| same[w].is_none())
-                .map(|w| &corpus.works[w])
+                .map(|w| &*corpus.works[w])
                 .collect();
             // The net change of each phrase's frequency: an edit that
             // keeps a phrase changes nothing for the works that use it.

@@ -3,14 +3,17 @@
 //! lines; results keep input order. No cross-file checks happen here.
 
 pub mod frontmatter;
+pub mod kept;
 pub mod records;
 
 use crate::diag::{unknown_field_help, Diagnostic, Diagnostics, LineIndex};
 use crate::source::{Form, Kind, SourceFile, SourceSet};
 use frontmatter::FrontMatterFormat;
+use kept::{Kept, KeptWork};
 use rayon::prelude::*;
 use records::*;
 use serde::de::DeserializeOwned;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// The longest JSON Lines record accepted.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
@@ -26,6 +29,8 @@ pub struct Origin {
     pub line: u32,
     /// Top-level keys of Markdown front matter with their lines.
     pub keys: Option<Box<[(Box<str>, u32)]>>,
+    /// The hash of the record's text: its line, or its whole file.
+    pub hash: u64,
 }
 
 impl Origin {
@@ -52,6 +57,8 @@ pub struct RawSite {
     pub files: Vec<String>,
     pub researchers: Vec<Rec<RawResearcher>>,
     pub works: Vec<Rec<RawWork>>,
+    /// Works taken, already checked, from the last load (`serve` only).
+    pub kept: Vec<Rec<KeptWork>>,
     pub institutions: Vec<Rec<RawInstitution>>,
     pub topics: Vec<Rec<RawTopic>>,
 }
@@ -81,23 +88,39 @@ record!(RawTopic, description);
 
 enum Parsed {
     Researchers(Vec<Rec<RawResearcher>>),
-    Works(Vec<Rec<RawWork>>),
+    Works(Vec<Rec<RawWork>>, Vec<Rec<KeptWork>>),
     Institutions(Vec<Rec<RawInstitution>>),
     Topics(Vec<Rec<RawTopic>>),
 }
 
 pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
+    parse_keeping(sources, None)
+}
+
+/// [`parse`], taking the works whose text is unchanged from `kept`, which
+/// must fit the sources; `hashes[i]` is the content hash of file i.
+pub fn parse_keeping(
+    sources: &SourceSet,
+    kept: Option<(&Kept, &[u128])>,
+) -> (RawSite, Diagnostics) {
     let results: Vec<(Parsed, Vec<Diagnostic>)> = sources
         .files
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let i = i as u32;
+            let n = i as u32;
             match f.kind {
-                Kind::Researcher => map(parse_file(f, i), Parsed::Researchers),
-                Kind::Work => map(parse_file(f, i), Parsed::Works),
-                Kind::Institution => map(parse_file(f, i), Parsed::Institutions),
-                Kind::Topic => map(parse_file(f, i), Parsed::Topics),
+                Kind::Researcher => map(parse_file(f, n, None), Parsed::Researchers),
+                Kind::Work => {
+                    let kept = kept.map(|(k, hashes)| (k, hashes[i]));
+                    if let Some(all) = kept.and_then(|(k, h)| k.whole_file(&f.rel, h)) {
+                        return (Parsed::Works(Vec::new(), all), Vec::new());
+                    }
+                    let (recs, taken, d) = parse_file(f, n, kept.map(|(k, _)| k));
+                    (Parsed::Works(recs, taken), d)
+                }
+                Kind::Institution => map(parse_file(f, n, None), Parsed::Institutions),
+                Kind::Topic => map(parse_file(f, n, None), Parsed::Topics),
             }
         })
         .collect();
@@ -110,7 +133,10 @@ pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
         diags.extend(d);
         match parsed {
             Parsed::Researchers(v) => site.researchers.extend(v),
-            Parsed::Works(v) => site.works.extend(v),
+            Parsed::Works(v, k) => {
+                site.works.extend(v);
+                site.kept.extend(k);
+            }
             Parsed::Institutions(v) => site.institutions.extend(v),
             Parsed::Topics(v) => site.topics.extend(v),
         }
@@ -118,24 +144,30 @@ pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
     (site, diags)
 }
 
-fn map<T>(
-    r: (Vec<Rec<T>>, Vec<Diagnostic>),
-    f: impl FnOnce(Vec<Rec<T>>) -> Parsed,
-) -> (Parsed, Vec<Diagnostic>) {
-    (f(r.0), r.1)
+/// A file's records: parsed, taken from what was kept, and the errors.
+type FileRecords<T> = (Vec<Rec<T>>, Vec<Rec<KeptWork>>, Vec<Diagnostic>);
+
+fn map<T>(r: FileRecords<T>, f: impl FnOnce(Vec<Rec<T>>) -> Parsed) -> (Parsed, Vec<Diagnostic>) {
+    (f(r.0), r.2)
 }
 
-fn parse_file<T: Record>(f: &SourceFile, index: u32) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
+fn parse_file<T: Record>(f: &SourceFile, index: u32, kept: Option<&Kept>) -> FileRecords<T> {
     let text = match read_utf8(f) {
         Ok(t) => t,
-        Err(d) => return (Vec::new(), vec![d]),
+        Err(d) => return (Vec::new(), Vec::new(), vec![d]),
     };
     match f.form {
-        Form::Markdown => match parse_markdown::<T>(f, index, &text) {
-            Ok(rec) => (vec![rec], Vec::new()),
-            Err(d) => (Vec::new(), vec![d]),
-        },
-        Form::Jsonl => parse_jsonl::<T>(f, index, &text),
+        Form::Markdown => {
+            let hash = xxh3_64(text.as_bytes());
+            if let Some(k) = kept.and_then(|k| k.line(&f.rel, 1, hash)) {
+                return (Vec::new(), vec![k], Vec::new());
+            }
+            match parse_markdown::<T>(f, index, &text, hash) {
+                Ok(rec) => (vec![rec], Vec::new(), Vec::new()),
+                Err(d) => (Vec::new(), Vec::new(), vec![d]),
+            }
+        }
+        Form::Jsonl => parse_jsonl::<T>(f, index, &text, kept),
     }
 }
 
@@ -153,7 +185,12 @@ fn read_utf8(f: &SourceFile) -> Result<String, Diagnostic> {
     })
 }
 
-fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<Rec<T>, Diagnostic> {
+fn parse_markdown<T: Record>(
+    f: &SourceFile,
+    index: u32,
+    text: &str,
+    hash: u64,
+) -> Result<Rec<T>, Diagnostic> {
     let split = frontmatter::split(text)
         .map_err(|(line, msg, help)| Diagnostic::error(&f.rel, msg).line(line).help(help))?;
     let offset = split.front_line - 1;
@@ -204,6 +241,7 @@ fn parse_markdown<T: Record>(f: &SourceFile, index: u32, text: &str) -> Result<R
         file: index,
         line: 1,
         keys: Some(keys),
+        hash,
     };
     let body = split.body.trim();
     if !body.is_empty() {
@@ -270,7 +308,8 @@ fn parse_jsonl<T: Record>(
     f: &SourceFile,
     index: u32,
     text: &str,
-) -> (Vec<Rec<T>>, Vec<Diagnostic>) {
+    kept: Option<&Kept>,
+) -> FileRecords<T> {
     let lines: Vec<(u32, &str)> = text
         .lines()
         .enumerate()
@@ -280,29 +319,38 @@ fn parse_jsonl<T: Record>(
     if lines.is_empty() {
         return (
             Vec::new(),
+            Vec::new(),
             vec![Diagnostic::error(&f.rel, "the file has no records")
                 .help("add one JSON object per line, or delete the file")],
         );
     }
     // Chunks keep input order through the indexed collect.
-    let chunks: Vec<(Vec<Rec<T>>, Vec<Diagnostic>)> = lines
+    let chunks: Vec<FileRecords<T>> = lines
         .par_chunks(2048)
         .map(|chunk| {
             let mut recs = Vec::with_capacity(chunk.len());
+            let mut taken = Vec::new();
             let mut diags = Vec::new();
             for &(line, l) in chunk {
-                match parse_json_line::<T>(f, index, line, l) {
+                let hash = xxh3_64(l.as_bytes());
+                if let Some(k) = kept.and_then(|k| k.line(&f.rel, line, hash)) {
+                    taken.push(k);
+                    continue;
+                }
+                match parse_json_line::<T>(f, index, line, l, hash) {
                     Ok(r) => recs.push(r),
                     Err(d) => diags.push(d),
                 }
             }
-            (recs, diags)
+            (recs, taken, diags)
         })
         .collect();
     let mut recs = Vec::with_capacity(lines.len());
+    let mut taken = Vec::new();
     let mut diags = Vec::new();
-    for (r, d) in chunks {
+    for (r, k, d) in chunks {
         recs.extend(r);
+        taken.extend(k);
         diags.extend(d);
     }
     if diags.len() > MAX_ERRORS_PER_FILE {
@@ -316,7 +364,7 @@ fn parse_jsonl<T: Record>(
             .help("fix the errors above and run again"),
         );
     }
-    (recs, diags)
+    (recs, taken, diags)
 }
 
 fn parse_json_line<T: Record>(
@@ -324,6 +372,7 @@ fn parse_json_line<T: Record>(
     index: u32,
     line: u32,
     text: &str,
+    hash: u64,
 ) -> Result<Rec<T>, Diagnostic> {
     if text.len() > MAX_LINE_BYTES {
         return Err(Diagnostic::error(
@@ -376,6 +425,7 @@ fn parse_json_line<T: Record>(
             file: index,
             line,
             keys: None,
+            hash,
         },
         id,
         raw,

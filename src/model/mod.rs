@@ -3,12 +3,14 @@
 //! one run reports them all; nothing here panics on any input.
 
 use crate::diag::{edit_distance, Diagnostic, Diagnostics};
+use crate::load::kept::KeptWork;
 use crate::load::records::*;
 use crate::load::{Origin, RawSite, Rec};
 use crate::source::Kind;
 use crate::text::{check_id, check_link, fold_name, normalise_doi, normalise_orcid};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const MIN_YEAR: i64 = 1400;
 pub const MAX_YEAR: i64 = 2100;
@@ -176,7 +178,8 @@ pub struct TopicDecl {
 pub struct Corpus {
     pub files: Vec<String>,
     pub researchers: Vec<Researcher>,
-    pub works: Vec<Work>,
+    /// Shared, so a reload keeps the works whose source is unchanged.
+    pub works: Vec<Arc<Work>>,
     pub institutions: Vec<Institution>,
     pub topics: Vec<TopicDecl>,
 }
@@ -212,13 +215,40 @@ impl Ctx<'_> {
 }
 
 pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
+    let (corpus, diags, _) = validate_works(raw);
+    (corpus, diags)
+}
+
+/// A work to check, or one checked by an earlier load.
+enum Unchecked {
+    Raw(RawWork),
+    Kept(KeptWork),
+}
+
+/// [`validate`], also giving each work's own diagnostics, in the order
+/// of `Corpus::works`, for the next load to keep.
+pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>>) {
     let RawSite {
         files,
         mut researchers,
-        mut works,
+        works,
+        kept,
         mut institutions,
         mut topics,
     } = raw;
+    let mut works: Vec<Rec<Unchecked>> = works
+        .into_iter()
+        .map(|r| Rec {
+            origin: r.origin,
+            id: r.id,
+            raw: Unchecked::Raw(r.raw),
+        })
+        .chain(kept.into_iter().map(|r| Rec {
+            origin: r.origin,
+            id: r.id,
+            raw: Unchecked::Kept(r.raw),
+        }))
+        .collect();
     let mut cx = Ctx {
         files: &files,
         diags: Diagnostics::new(),
@@ -246,7 +276,11 @@ pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
 
     let matcher = AuthorMatcher::new(&mut cx, &researchers);
     // Only sites that link versions pay for an index of work ids.
-    let work_index: HashMap<String, u32> = if works.iter().any(|w| !w.raw.versions.is_empty()) {
+    let links_versions = |w: &Rec<Unchecked>| match &w.raw {
+        Unchecked::Raw(raw) => !raw.versions.is_empty(),
+        Unchecked::Kept(_) => false,
+    };
+    let work_index: HashMap<String, u32> = if works.iter().any(links_versions) {
         works
             .iter()
             .enumerate()
@@ -261,21 +295,31 @@ pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
     };
     // Works are most of the data, and each is checked on its own: in
     // parallel, each with its own diagnostics, gathered in input order.
-    let checked: Vec<(Work, Diagnostics)> = works
+    let checked: Vec<(Arc<Work>, Vec<Diagnostic>)> = works
         .into_par_iter()
-        .map(|w| {
-            let mut own = Ctx {
-                files: &files,
-                diags: Diagnostics::new(),
-            };
-            let w = work(&mut own, w, &matcher, &refs);
-            (w, own.diags)
+        .map(|w| match w.raw {
+            Unchecked::Kept(k) => (k.work, k.warnings),
+            Unchecked::Raw(raw) => {
+                let mut own = Ctx {
+                    files: &files,
+                    diags: Diagnostics::new(),
+                };
+                let rec = Rec {
+                    origin: w.origin,
+                    id: w.id,
+                    raw,
+                };
+                let w = work(&mut own, rec, &matcher, &refs);
+                (Arc::new(w), own.diags.into_iter().collect())
+            }
         })
         .collect();
     let mut works = Vec::with_capacity(checked.len());
+    let mut work_diags = Vec::with_capacity(checked.len());
     for (w, d) in checked {
         works.push(w);
-        cx.diags.extend(d);
+        cx.diags.extend(d.iter().cloned());
+        work_diags.push(d);
     }
     drop(matcher);
     drop(inst_index);
@@ -289,6 +333,7 @@ pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
             topics,
         },
         diags,
+        work_diags,
     )
 }
 

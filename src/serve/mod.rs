@@ -188,7 +188,8 @@ pub fn serve(o: ServeOptions) -> Result<(), String> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = watch::watch(&root, o.poll, tx)
         .map_err(|e| format!("cannot watch {}: {}", root.display(), e))?;
-    rebuild(&opts, &state);
+    let mut carry = crate::Carry::default();
+    rebuild(&opts, &state, &mut carry);
     let _ = writeln!(
         std::io::stdout(),
         "serving {} from {} (watching site.toml, content/ and themes/; Ctrl-C to stop)",
@@ -206,7 +207,7 @@ pub fn serve(o: ServeOptions) -> Result<(), String> {
             std::thread::spawn(move || handle(req, &st));
         }
     });
-    rebuild_loop(&root, &opts, &state, &rx, &mut watcher);
+    rebuild_loop(&root, &opts, &state, &rx, &mut watcher, &mut carry);
     Ok(())
 }
 
@@ -217,6 +218,7 @@ fn rebuild_loop(
     state: &State,
     rx: &Receiver<Change>,
     watcher: &mut watch::SiteWatcher,
+    carry: &mut crate::Carry,
 ) {
     let mut dirs = input_dirs(root);
     while let Ok(first) = rx.recv() {
@@ -231,7 +233,7 @@ fn rebuild_loop(
                 eprintln!("warning: cannot watch {}: {}", root.display(), e);
             }
         }
-        rebuild(opts, state);
+        rebuild(opts, state, carry);
     }
 }
 
@@ -241,7 +243,7 @@ fn input_dirs(root: &Path) -> (bool, bool) {
 
 /// Reloads the site; then every open page whose bytes changed is told to
 /// reload, and every page learns whether the build has errors.
-fn rebuild(opts: &Options, state: &State) {
+fn rebuild(opts: &Options, state: &State, carry: &mut crate::Carry) {
     let start = Instant::now();
     let current = state.current();
     let served = current.as_ref().and_then(|s| s.p.inputs);
@@ -253,7 +255,7 @@ fn rebuild(opts: &Options, state: &State) {
             memo,
         })
     });
-    let result = crate::prepare(opts, served, &mut prior);
+    let result = crate::prepare(opts, served, &mut prior, carry);
     // Nothing was computed (no change, or bad data): keep the memo.
     if let (Some(s), Some(p)) = (&current, prior) {
         *s.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.memo);

@@ -457,8 +457,8 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
         output: None,
         base_url: None,
     };
-    let load = |prior: &mut Option<scholarsite::derive::Prior>| {
-        scholarsite::prepare(&opts, None, prior)
+    let load = |prior: &mut Option<scholarsite::derive::Prior>, carry: &mut scholarsite::Carry| {
+        scholarsite::prepare(&opts, None, prior, carry)
             .unwrap_or_else(|e| panic!("{:?}", e))
             .unwrap()
     };
@@ -477,7 +477,8 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
     }));
     let text: String = lines.iter().map(|l| format!("{}\n", l)).collect();
     std::fs::write(&works_file, text).unwrap();
-    let mut last = load(&mut None);
+    let mut carry = scholarsite::Carry::default();
+    let mut last = load(&mut None, &mut carry);
     let targets = last
         .site
         .corpus
@@ -510,9 +511,35 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
             derived: &last.site.derived,
             memo,
         });
-        let next = load(&mut prior);
+        let next = load(&mut prior, &mut carry);
         assert!(prior.is_none(), "the computation took the prior");
-        let fresh = load(&mut None);
+        let fresh = load(&mut None, &mut scholarsite::Carry::default());
+        // Works on unchanged lines are taken as the last load checked them.
+        let before: std::collections::HashMap<&str, &std::sync::Arc<scholarsite::model::Work>> =
+            last.site
+                .corpus
+                .works
+                .iter()
+                .map(|w| (w.id.as_str(), w))
+                .collect();
+        let kept = next
+            .site
+            .corpus
+            .works
+            .iter()
+            .filter(|w| {
+                before
+                    .get(w.id.as_str())
+                    .is_some_and(|b| std::sync::Arc::ptr_eq(b, w))
+            })
+            .count();
+        let n = next.site.corpus.works.len();
+        let expected = match step {
+            0 | 1 => n - 1,
+            // Lines after the removed one moved: those are read again.
+            _ => 5,
+        };
+        assert_eq!(kept, expected, "step {}: works kept", step);
         let afresh = next.site.memo.as_ref().unwrap().extracted_afresh();
         if step < 2 {
             assert!(
