@@ -8,6 +8,7 @@
 use crate::model::{Author, Corpus};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Who a co-author is: a researcher of the site, or an outsider told apart
 /// by ORCID, else by folded name.
@@ -64,80 +65,87 @@ impl<'a> KeyRef<'a> {
     }
 }
 
-/// `works[r]` is researcher r's works, newest first.
-pub fn compute(corpus: &Corpus, works: &[Vec<u32>], cap: usize) -> Vec<Vec<Collaborator>> {
+/// Each researcher's co-authors, most shared first. `works[r]` is
+/// researcher r's works, newest first; `kept(r)` gives r's list when
+/// an earlier computation already holds it.
+pub fn compute(
+    corpus: &Corpus,
+    works: &[Vec<u32>],
+    cap: usize,
+    kept: impl Fn(usize) -> Option<Arc<[Collaborator]>> + Sync,
+) -> Vec<Arc<[Collaborator]>> {
     works
         .par_iter()
         .enumerate()
-        .map(|(r, ws)| {
-            let me = r as u32;
-            let mut index: HashMap<KeyRef, usize> = HashMap::new();
-            let mut out: Vec<Collaborator> = Vec::new();
-            let mut spellings: Vec<Vec<(&str, u32)>> = Vec::new();
-            for &w in ws {
-                let work = &corpus.works[w as usize];
-                for a in work
-                    .authors
-                    .iter()
-                    .take(cap.saturating_add(1))
-                    .filter(|a| **a != Author::Researcher(me))
-                    .take(cap)
-                {
-                    let key = KeyRef::of(a);
-                    match index.get(&key) {
-                        Some(&i) => {
-                            let c = &mut out[i];
-                            c.shared += 1;
-                            c.latest_year = c.latest_year.max(work.year);
-                            if let Author::External { name, .. } = a {
-                                match spellings[i].iter_mut().find(|(s, _)| *s == name.as_str()) {
-                                    Some(s) => s.1 += 1,
-                                    None => spellings[i].push((name, 1)),
-                                }
-                            }
-                        }
-                        None => {
-                            let (name, orcid) = match a {
-                                Author::Researcher(o) => {
-                                    let res = &corpus.researchers[*o as usize];
-                                    (res.name.clone(), res.orcid.clone())
-                                }
-                                Author::External { name, orcid, .. } => {
-                                    (name.clone(), orcid.clone())
-                                }
-                            };
-                            index.insert(key, out.len());
-                            spellings.push(match a {
-                                Author::External { name, .. } => vec![(name.as_str(), 1)],
-                                Author::Researcher(_) => Vec::new(),
-                            });
-                            out.push(Collaborator {
-                                key: key_of(a),
-                                name,
-                                orcid,
-                                shared: 1,
-                                latest_year: work.year,
-                            });
+        .map(|(r, ws)| kept(r).unwrap_or_else(|| of(corpus, r as u32, ws, cap).into()))
+        .collect()
+}
+
+/// Researcher `me`'s co-authors, from `ws`, their works.
+fn of(corpus: &Corpus, me: u32, ws: &[u32], cap: usize) -> Vec<Collaborator> {
+    let mut index: HashMap<KeyRef, usize> = HashMap::new();
+    let mut out: Vec<Collaborator> = Vec::new();
+    let mut spellings: Vec<Vec<(&str, u32)>> = Vec::new();
+    for &w in ws {
+        let work = &corpus.works[w as usize];
+        for a in work
+            .authors
+            .iter()
+            .take(cap.saturating_add(1))
+            .filter(|a| **a != Author::Researcher(me))
+            .take(cap)
+        {
+            let key = KeyRef::of(a);
+            match index.get(&key) {
+                Some(&i) => {
+                    let c = &mut out[i];
+                    c.shared += 1;
+                    c.latest_year = c.latest_year.max(work.year);
+                    if let Author::External { name, .. } = a {
+                        match spellings[i].iter_mut().find(|(s, _)| *s == name.as_str()) {
+                            Some(s) => s.1 += 1,
+                            None => spellings[i].push((name, 1)),
                         }
                     }
                 }
-            }
-            for (c, names) in out.iter_mut().zip(&spellings) {
-                if names.len() > 1 {
-                    c.name = best_spelling(names).to_string();
+                None => {
+                    let (name, orcid) = match a {
+                        Author::Researcher(o) => {
+                            let res = &corpus.researchers[*o as usize];
+                            (res.name.clone(), res.orcid.clone())
+                        }
+                        Author::External { name, orcid, .. } => (name.clone(), orcid.clone()),
+                    };
+                    index.insert(key, out.len());
+                    spellings.push(match a {
+                        Author::External { name, .. } => vec![(name.as_str(), 1)],
+                        Author::Researcher(_) => Vec::new(),
+                    });
+                    out.push(Collaborator {
+                        key: key_of(a),
+                        name,
+                        orcid,
+                        shared: 1,
+                        latest_year: work.year,
+                    });
                 }
             }
-            // Most shared first; the order must not depend on hashing.
-            out.sort_by(|a, b| {
-                b.shared
-                    .cmp(&a.shared)
-                    .then(b.latest_year.cmp(&a.latest_year))
-                    .then_with(|| a.name.cmp(&b.name))
-                    .then_with(|| a.key.cmp(&b.key))
-            });
-            out
-        })
-        .collect()
+        }
+    }
+    for (c, names) in out.iter_mut().zip(&spellings) {
+        if names.len() > 1 {
+            c.name = best_spelling(names).to_string();
+        }
+    }
+    // Most shared first; the order must not depend on hashing.
+    out.sort_by(|a, b| {
+        b.shared
+            .cmp(&a.shared)
+            .then(b.latest_year.cmp(&a.latest_year))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    out
 }
 
 fn best_spelling<'a>(names: &[(&'a str, u32)]) -> &'a str {

@@ -330,7 +330,7 @@ pub fn group_slice(
     let mut co: HashMap<&CoKey, (u32, Vec<(usize, u32)>)> = HashMap::new();
     let mut co_order: Vec<&super::Collaborator> = Vec::new();
     for (mi, &m) in members.iter().enumerate() {
-        for c in &d.collaborators[m as usize] {
+        for c in d.collaborators[m as usize].iter() {
             if c.researcher().is_some_and(is_member) {
                 continue;
             }
@@ -433,7 +433,7 @@ pub fn group_slice(
     }
     // Members who are each other's co-authors.
     for (a, &ma) in members.iter().enumerate() {
-        for c in &d.collaborators[ma as usize] {
+        for c in d.collaborators[ma as usize].iter() {
             if let Some(&b) = c.researcher().and_then(|r| member_pos.get(&r)) {
                 if a < b {
                     edges.push(Edge {

@@ -10,11 +10,12 @@ pub mod topics;
 
 use crate::config::Config;
 use crate::markdown::{self, SafeHtml};
-use crate::model::{Author, Corpus};
+use crate::model::{Author, Corpus, Work};
 use crate::text::{fold_name, slugify};
 pub use collaborators::{CoKey, Collaborator};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct TopicInfo {
@@ -47,7 +48,9 @@ pub struct ResearcherTopic {
 pub struct Derived {
     /// Per researcher: work indices, newest first, then by title.
     pub works_of: Vec<Vec<u32>>,
-    pub collaborators: Vec<Vec<Collaborator>>,
+    /// Shared, so a recomputation keeps the lists of researchers whose
+    /// works did not change.
+    pub collaborators: Vec<Arc<[Collaborator]>>,
     pub close: Vec<u32>,
     pub topics: Vec<TopicInfo>,
     pub work_topics: Vec<Vec<WorkTopic>>,
@@ -64,11 +67,94 @@ pub struct Derived {
 }
 
 /// What `serve` keeps from one computation to speed up the next: the
-/// corpus and results it was computed from, and the topic memo.
+/// corpus, configuration and results it was computed from, and the topic
+/// memo.
 pub struct Prior<'a> {
     pub corpus: &'a Corpus,
     pub derived: &'a Derived,
+    pub config: &'a Config,
     pub memo: topics::Memo,
+}
+
+/// Which researchers' works are as the prior computation saw them.
+struct Unchanged<'a> {
+    prior: &'a Derived,
+    /// Old work index → new, for works that are the same (shared) work.
+    new_of: Vec<Option<u32>>,
+    /// Per researcher: a work of theirs came, went or changed.
+    dirty: Vec<bool>,
+}
+
+impl<'a> Unchanged<'a> {
+    /// None when the researchers or the settings the per-researcher lists
+    /// depend on changed: then every list is computed again.
+    fn new(
+        p: &Prior<'a>,
+        corpus: &Corpus,
+        config: &Config,
+        old_of: &[Option<u32>],
+    ) -> Option<Self> {
+        let same_settings = p.config.max_coauthors_per_work == config.max_coauthors_per_work;
+        if !same_settings || p.corpus.researchers != corpus.researchers {
+            return None;
+        }
+        let old = p.corpus;
+        let mut new_of = vec![None; old.works.len()];
+        let mut dirty = vec![false; corpus.researchers.len()];
+        let mut mark = |w: &Work| {
+            for a in &w.authors {
+                if let Author::Researcher(r) = a {
+                    dirty[*r as usize] = true;
+                }
+            }
+        };
+        for (w, work) in corpus.works.iter().enumerate() {
+            match old_of[w] {
+                Some(o) if Arc::ptr_eq(&old.works[o as usize], work) => {
+                    new_of[o as usize] = Some(w as u32)
+                }
+                _ => mark(work),
+            }
+        }
+        for (o, work) in old.works.iter().enumerate() {
+            if new_of[o].is_none() {
+                mark(work);
+            }
+        }
+        Some(Unchanged {
+            prior: p.derived,
+            new_of,
+            dirty,
+        })
+    }
+
+    /// Researcher r's works as the prior computed them, renumbered.
+    fn works_of(&self, r: usize) -> Option<Vec<u32>> {
+        if self.dirty[r] {
+            return None;
+        }
+        self.prior.works_of[r]
+            .iter()
+            .map(|&o| self.new_of[o as usize])
+            .collect()
+    }
+
+    fn collaborators(&self, r: usize) -> Option<Arc<[Collaborator]>> {
+        (!self.dirty[r]).then(|| Arc::clone(&self.prior.collaborators[r]))
+    }
+}
+
+/// For each work of `new`, its index in `old`; both are sorted by id.
+fn match_ids(old: &[Arc<Work>], new: &[Arc<Work>]) -> Vec<Option<u32>> {
+    let mut o = 0;
+    new.iter()
+        .map(|w| {
+            while o < old.len() && old[o].id < w.id {
+                o += 1;
+            }
+            (o < old.len() && old[o].id == w.id).then_some(o as u32)
+        })
+        .collect()
 }
 
 pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
@@ -85,22 +171,12 @@ pub fn compute_with(
     keep: bool,
 ) -> (Derived, topics::Memo) {
     let old_of: Vec<Option<u32>> = match &prior {
-        Some(p) => {
-            let index: HashMap<&str, u32> = p
-                .corpus
-                .works
-                .iter()
-                .enumerate()
-                .map(|(i, w)| (w.id.as_str(), i as u32))
-                .collect();
-            corpus
-                .works
-                .iter()
-                .map(|w| index.get(w.id.as_str()).copied())
-                .collect()
-        }
+        Some(p) => match_ids(&p.corpus.works, &corpus.works),
         None => Vec::new(),
     };
+    let unchanged = prior
+        .as_ref()
+        .and_then(|p| Unchanged::new(p, corpus, config, &old_of));
     let (topic_prior, old_abstracts) = match prior {
         Some(p) => (
             Some(topics::Prior {
@@ -112,8 +188,11 @@ pub fn compute_with(
         ),
         None => (None, None),
     };
-    let works_of = works_of(corpus);
-    let collaborators = collaborators::compute(corpus, &works_of, config.max_coauthors_per_work);
+    let works_of = works_of(corpus, |r| unchanged.as_ref()?.works_of(r));
+    let collaborators =
+        collaborators::compute(corpus, &works_of, config.max_coauthors_per_work, |r| {
+            unchanged.as_ref()?.collaborators(r)
+        });
     let close = collaborators
         .iter()
         .map(|cs| {
@@ -168,7 +247,9 @@ pub fn compute_with(
     (derived, memo)
 }
 
-fn works_of(corpus: &Corpus) -> Vec<Vec<u32>> {
+/// Each researcher's works, newest first; `kept(r)` gives r's list when
+/// an earlier computation already sorted it.
+fn works_of(corpus: &Corpus, kept: impl Fn(usize) -> Option<Vec<u32>> + Sync) -> Vec<Vec<u32>> {
     let mut works_of = vec![Vec::new(); corpus.researchers.len()];
     for (w, work) in corpus.works.iter().enumerate() {
         for a in &work.authors {
@@ -177,9 +258,12 @@ fn works_of(corpus: &Corpus) -> Vec<Vec<u32>> {
             }
         }
     }
-    works_of
-        .par_iter_mut()
-        .for_each(|ws| ws.sort_by(|&a, &b| newest_first(corpus, a, b)));
+    works_of.par_iter_mut().enumerate().for_each(|(r, ws)| {
+        match kept(r).filter(|k| k.len() == ws.len()) {
+            Some(k) => *ws = k,
+            None => ws.sort_by(|&a, &b| newest_first(corpus, a, b)),
+        }
+    });
     works_of
 }
 

@@ -21,7 +21,7 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 const MAX_ERRORS_PER_FILE: usize = 50;
 
 /// Where a record came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Origin {
     /// Index into [`RawSite::files`].
     pub file: u32,

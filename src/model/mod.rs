@@ -85,20 +85,20 @@ impl WorkType {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Link {
     pub label: String,
     pub url: String,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trust {
     pub score: Option<u8>,
     pub verification: Option<String>,
     pub claimed: Option<bool>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Researcher {
     pub id: String,
     pub name: String,

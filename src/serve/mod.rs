@@ -252,6 +252,7 @@ fn rebuild(opts: &Options, state: &State, carry: &mut crate::Carry) {
         Some(crate::derive::Prior {
             corpus: &s.p.site.corpus,
             derived: &s.p.site.derived,
+            config: &s.p.site.config,
             memo,
         })
     });

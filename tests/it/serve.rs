@@ -509,6 +509,7 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
         let mut prior = Some(scholarsite::derive::Prior {
             corpus: &last.site.corpus,
             derived: &last.site.derived,
+            config: &last.site.config,
             memo,
         });
         let next = load(&mut prior, &mut carry);
