@@ -321,6 +321,22 @@ impl Registry {
     }
 }
 
+/// Each distinct label, resolved once: the same few labels recur across
+/// thousands of works, and one resolves the same way each time.
+#[derive(Default)]
+struct Labels<'a>(foldhash::HashMap<&'a str, Option<u32>>);
+
+impl<'a> Labels<'a> {
+    fn resolve(
+        &mut self,
+        reg: &mut Registry,
+        label: &'a str,
+        first: impl FnOnce(&mut Registry) -> Option<u32>,
+    ) -> Option<u32> {
+        *self.0.entry(label).or_insert_with(|| first(reg))
+    }
+}
+
 type TopicTables = (
     Vec<TopicInfo>,
     Vec<Vec<WorkTopic>>,
@@ -348,12 +364,13 @@ fn assign_topics(
     }
     let mut work_topics: Vec<Vec<WorkTopic>> = vec![Vec::new(); corpus.works.len()];
     let mut undeclared = Vec::new();
+    let mut declared = Labels::default();
     for (w, work) in corpus.works.iter().enumerate() {
         if work.topics.is_empty() {
             undeclared.push(w as u32);
         }
         for label in &work.topics {
-            if let Some(t) = reg.resolve(label, true) {
+            if let Some(t) = declared.resolve(&mut reg, label, |reg| reg.resolve(label, true)) {
                 push_unique(
                     &mut work_topics[w],
                     WorkTopic {
@@ -370,7 +387,7 @@ fn assign_topics(
         .map(|r| {
             let mut v = Vec::new();
             for label in &r.topics {
-                if let Some(t) = reg.resolve(label, true) {
+                if let Some(t) = declared.resolve(&mut reg, label, |reg| reg.resolve(label, true)) {
                     if !v.contains(&t) {
                         v.push(t);
                     }
@@ -386,15 +403,16 @@ fn assign_topics(
         prior,
         keep,
     );
+    let mut extracted = Labels::default();
     for &w in &undeclared {
         for e in memo.get(w) {
-            let t = match reg.by_id.get(&slugify(&e.key)) {
-                Some(&t) => t,
-                None => match reg.resolve(&e.label, false) {
-                    Some(t) => t,
-                    None => continue,
-                },
-            };
+            let t = extracted.resolve(&mut reg, &e.key, |reg| {
+                match reg.by_id.get(&slugify(&e.key)) {
+                    Some(&t) => Some(t),
+                    None => reg.resolve(&e.label, false),
+                }
+            });
+            let Some(t) = t else { continue };
             push_unique(
                 &mut work_topics[w as usize],
                 WorkTopic {
@@ -415,13 +433,18 @@ fn assign_topics(
     let counts: Vec<Vec<(u32, u32)>> = works_of
         .par_iter()
         .map(|ws| {
-            let mut m: HashMap<u32, u32> = HashMap::new();
-            for &w in ws {
-                for t in &work_topics[w as usize] {
-                    *m.entry(t.topic).or_default() += 1;
+            let mut all: Vec<u32> = ws
+                .iter()
+                .flat_map(|&w| work_topics[w as usize].iter().map(|t| t.topic))
+                .collect();
+            all.sort_unstable();
+            let mut v: Vec<(u32, u32)> = Vec::new();
+            for t in all {
+                match v.last_mut() {
+                    Some((last, n)) if *last == t => *n += 1,
+                    _ => v.push((t, 1)),
                 }
             }
-            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
             v.sort_by(|a, b| {
                 b.1.cmp(&a.1)
                     .then_with(|| {

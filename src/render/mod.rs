@@ -17,7 +17,7 @@ use tera::Context;
 use theme::Theme;
 use views::{Strings, Views};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
     /// Page n (0-based) of the researcher directory.
     Directory(usize),
@@ -210,6 +210,66 @@ impl<'a> Renderer<'a> {
             Job::Asset(a) => vec![self.theme.assets[a].rel.clone()],
             Job::Sitemap => vec!["sitemap.xml".into()],
         }
+    }
+
+    /// The job that writes the output file `rel`, and its place among
+    /// that job's [`outputs`](Renderer::outputs): found from the path
+    /// itself, so `serve` needs no table of every path.
+    pub fn job_of(&self, rel: &str) -> Option<(Job, usize)> {
+        let v = &self.views;
+        let (c, corpus, d) = (v.config, v.corpus, v.d);
+        // `index.html` is page 1 of a list of `n` items, `page/2/index.html` page 2.
+        let page = |rest: &str, n: usize| -> Option<usize> {
+            if rest == "index.html" {
+                return Some(0);
+            }
+            let k: usize = rest
+                .strip_prefix("page/")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            (k >= 2 && k <= n.div_ceil(c.per_page)).then(|| k - 1)
+        };
+        // The first segment of `rest`, when a file under it follows.
+        let id = |rest: &str| rest.split_once('/').map(|(id, _)| id.to_string());
+        let job = if let Some(rest) = rel.strip_prefix("researchers/") {
+            let id = id(rest)?;
+            let r = corpus.researchers.binary_search_by(|x| x.id.cmp(&id));
+            Job::Researcher(r.ok()? as u32)
+        } else if let Some(rest) = rel.strip_prefix("groups/") {
+            let id = id(rest)?;
+            Job::Group(c.groups.iter().position(|g| g.id == id)? as u32)
+        } else if let Some(rest) = rel.strip_prefix("works/") {
+            match page(rest, corpus.works.len()) {
+                Some(n) => Job::WorkList(n),
+                None => {
+                    let id = id(rest)?;
+                    let w = corpus.works.binary_search_by(|x| x.id.cmp(&id));
+                    Job::Work(w.ok()? as u32)
+                }
+            }
+        } else if rel == "topics/index.html" {
+            Job::Topics
+        } else if let Some(rest) = rel.strip_prefix("topics/") {
+            let id = id(rest)?;
+            Job::Topic(d.topics.iter().position(|t| t.id == id)? as u32)
+        } else if rel == "institutions/index.html" {
+            Job::Institutions
+        } else if let Some(rest) = rel.strip_prefix("institutions/") {
+            let id = id(rest)?;
+            let i = corpus.institutions.binary_search_by(|x| x.id.cmp(&id));
+            Job::Institution(i.ok()? as u32)
+        } else if rel == "404.html" {
+            Job::NotFound
+        } else if rel == "sitemap.xml" && c.base_url.starts_with("http") {
+            Job::Sitemap
+        } else if let Some(n) = page(rel, corpus.researchers.len()) {
+            Job::Directory(n)
+        } else {
+            Job::Asset(self.theme.assets.iter().position(|a| a.rel == rel)?)
+        };
+        let i = self.outputs(job).iter().position(|o| o == rel)?;
+        Some((job, i))
     }
 
     /// Renders one job into (output path, bytes) pairs.

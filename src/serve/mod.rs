@@ -14,7 +14,7 @@
 mod files;
 pub mod watch;
 
-use crate::render::{self, Job, Renderer};
+use crate::render::{self, Renderer};
 use crate::{Error, Options, Prepared};
 use files::{content_type, output_path};
 use serde_json::json;
@@ -41,41 +41,16 @@ pub struct ServeOptions {
     pub poll: bool,
 }
 
-/// A loaded site, the output path of every file it would write, and what
-/// the next load may reuse from this one.
+/// A loaded site and what the next load may reuse from this one.
 struct Site {
     p: Prepared,
-    routes: HashMap<String, (Job, usize)>,
     memo: Mutex<Option<crate::derive::topics::Memo>>,
 }
 
 impl Site {
     fn new(mut p: Prepared) -> Site {
         let memo = Mutex::new(p.site.memo.take());
-        let mut site = Site {
-            p,
-            routes: HashMap::new(),
-            memo,
-        };
-        let routes = {
-            let r = site.renderer();
-            let jobs = render::plan(
-                &site.p.site.corpus,
-                &site.p.site.derived,
-                &site.p.site.config,
-                &site.p.theme,
-            );
-            jobs.into_iter()
-                .flat_map(|job| {
-                    r.outputs(job)
-                        .into_iter()
-                        .enumerate()
-                        .map(move |(i, rel)| (rel, (job, i)))
-                })
-                .collect()
-        };
-        site.routes = routes;
-        site
+        Site { p, memo }
     }
 
     fn renderer(&self) -> Renderer<'_> {
@@ -90,14 +65,16 @@ impl Site {
         )
     }
 
+    /// Whether the site has the output file `rel`.
+    fn has(&self, rel: &str) -> bool {
+        self.renderer().job_of(rel).is_some()
+    }
+
     /// Renders the output file `rel`, if the site has it.
     fn file(&self, rel: &str) -> Option<Result<Vec<u8>, Error>> {
-        let &(job, i) = self.routes.get(rel)?;
-        Some(
-            self.renderer()
-                .render(job)
-                .map(|mut files| files.swap_remove(i).1),
-        )
+        let r = self.renderer();
+        let (job, i) = r.job_of(rel)?;
+        Some(r.render(job).map(|mut files| files.swap_remove(i).1))
     }
 
     /// What a page open at `rel` shows: its file, else the 404 page.
@@ -391,7 +368,7 @@ fn handle(req: tiny_http::Request, state: &State) {
         Some(Ok(body)) if content_type(&rel).starts_with("text/html") => html(200, body, version),
         Some(Ok(body)) => bytes(200, body, content_type(&rel)),
         Some(Err(e)) => text(500, &e.to_string()),
-        None if site.routes.contains_key(&format!("{}/index.html", rel)) => {
+        None if site.has(&format!("{}/index.html", rel)) => {
             let mut r = text(301, "moved");
             if let Ok(h) =
                 tiny_http::Header::from_bytes("Location", format!("{}/", path).as_bytes())

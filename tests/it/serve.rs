@@ -592,3 +592,66 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
         last = next;
     }
 }
+
+/// `serve` finds the page for a path from the path itself: every file a
+/// build writes must lead back to the job that writes it, and nothing
+/// else may lead anywhere.
+#[test]
+fn every_output_path_leads_back_to_its_job() {
+    use scholarsite::render::{self, views::NO_STRINGS, Job, Renderer};
+    let s = crate::support::Site::example();
+    s.file(
+        "site.toml",
+        "title = \"Lab\"\nbase_url = \"https://lab.example.edu/people/\"\n[directory]\nper_page = 1\n[[groups]]\nid = \"lab\"\nname = \"The lab\"\nmembers = [\"dajiang-zhu\"]\n",
+    );
+    s.file(
+        "content/institutions/lab-u.md",
+        "---\nname: Lab University\n---\n",
+    );
+    let opts = scholarsite::Options {
+        root: s.path(""),
+        output: None,
+        base_url: None,
+    };
+    let site = scholarsite::load(&opts, &mut Default::default()).unwrap();
+    let theme = render::theme::load(&site.config).unwrap();
+    let r = Renderer::new(
+        &site.corpus,
+        &site.derived,
+        &site.config,
+        &theme,
+        &site.groups,
+        &NO_STRINGS,
+    );
+    let mut seen = std::collections::HashSet::new();
+    for job in render::plan(&site.corpus, &site.derived, &site.config, &theme) {
+        for (i, rel) in r.outputs(job).into_iter().enumerate() {
+            assert_eq!(r.job_of(&rel), Some((job, i)), "{}", rel);
+            seen.insert(format!("{:?}", job).split('(').next().unwrap().to_string());
+        }
+    }
+    // Every kind of page was asked for: lists of several pages included.
+    assert_eq!(seen.len(), 12, "{:?}", seen);
+    assert_eq!(
+        r.job_of("works/page/2/index.html"),
+        Some((Job::WorkList(1), 0))
+    );
+    for missing in [
+        "page/1/index.html",
+        "works/page/1/index.html",
+        "works/page/9999/index.html",
+        "page/0/index.html",
+        "works/no-such-work/index.html",
+        "works/no-such-work",
+        "researchers/dajiang-zhu/nothing.json",
+        "researchers/dajiang-zhu",
+        "researchers/nobody/index.html",
+        "topics/no-such-topic/index.html",
+        "groups/nobody/index.html",
+        "institutions/none/index.html",
+        "index.htm",
+        "",
+    ] {
+        assert_eq!(r.job_of(missing), None, "{}", missing);
+    }
+}
