@@ -135,6 +135,8 @@ struct Reuse<'a, 'p> {
     kept: &'a mut Option<load::kept::Kept>,
     /// The content hash of each source file, when all could be read.
     hashes: Option<Vec<u128>>,
+    /// Bytes of source files read already.
+    read: Vec<Option<Vec<u8>>>,
 }
 
 /// Stages 2–4, from discovered sources. With `serve`, unchanged works
@@ -148,16 +150,16 @@ fn load_sources(
     serve: Option<Reuse>,
 ) -> Result<Site, Error> {
     let mut diags = discovered;
-    let (prior, mut kept, hashes) = match serve {
-        Some(r) => (Some(r.prior), Some(r.kept), r.hashes),
-        None => (None, None, None),
+    let (prior, mut kept, hashes, read) = match serve {
+        Some(r) => (Some(r.prior), Some(r.kept), r.hashes, r.read),
+        None => (None, None, None, Vec::new()),
     };
     let context = hashes.as_ref().map(|h| load::kept::context(&sources, h));
     let fitting = match (&kept, &hashes, context) {
         (Some(Some(k)), Some(h), Some(c)) if k.fits(c) => Some((k, h.as_slice())),
         _ => None,
     };
-    let (raw, d) = timings.time("parse", || load::parse_keeping(&sources, fitting));
+    let (raw, d) = timings.time("parse", || load::parse_keeping(&sources, fitting, read));
     diags.extend(d);
     let (corpus, d, work_diags) = timings.time("validate", || model::validate_works(raw));
     diags.extend(d);
@@ -334,15 +336,19 @@ impl Hashed {
     }
 }
 
+/// A file's content hash, with what reading it gave (`serve` only).
+type FileHash = Option<(u128, Option<(Hashed, Vec<u8>)>)>;
+
 /// The content hash of every source file. With `known` (`serve`), a file
-/// whose stamp is what it was when last read is not read again.
+/// whose stamp is what it was when last read is not read again, and the
+/// bytes of the files read are returned for the parse.
 fn file_hashes(
     sources: &source::SourceSet,
     known: Option<&mut HashMap<PathBuf, Hashed>>,
-) -> Option<Vec<u128>> {
+) -> (Option<Vec<u128>>, Vec<Option<Vec<u8>>>) {
     use rayon::prelude::*;
     let prev = known.as_deref();
-    let read: Vec<Option<(u128, Option<Hashed>)>> = sources
+    let read: Vec<FileHash> = sources
         .files
         .par_iter()
         .map(|f| {
@@ -353,25 +359,38 @@ fn file_hashes(
                 }
             }
             let read_at = std::time::SystemTime::now();
-            let hash = xxhash_rust::xxh3::xxh3_128(&std::fs::read(&f.path).ok()?);
+            let bytes = std::fs::read(&f.path).ok()?;
+            let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
             // A stamp taken before the read: a later write changes it.
-            let fresh = stamp.map(|stamp| Hashed {
-                stamp,
-                hash,
-                read_at,
-            });
+            let fresh = match (prev, stamp) {
+                (Some(_), Some(stamp)) => Some((
+                    Hashed {
+                        stamp,
+                        hash,
+                        read_at,
+                    },
+                    bytes,
+                )),
+                _ => None,
+            };
             Some((hash, fresh))
         })
         .collect();
     if let Some(known) = known {
         known.retain(|p, _| sources.files.iter().any(|f| &f.path == p));
         for (f, r) in sources.files.iter().zip(&read) {
-            if let Some((_, Some(h))) = r {
+            if let Some((_, Some((h, _)))) = r {
                 known.insert(f.path.clone(), *h);
             }
         }
     }
-    read.into_iter().map(|r| r.map(|(h, _)| h)).collect()
+    let mut hashes = Vec::with_capacity(read.len());
+    let mut texts = Vec::with_capacity(read.len());
+    for r in read {
+        hashes.push(r.as_ref().map(|(h, _)| *h));
+        texts.push(r.and_then(|(_, fresh)| fresh.map(|(_, b)| b)));
+    }
+    (hashes.into_iter().collect(), texts)
 }
 
 /// What every run reads before parsing: configuration, the list of
@@ -380,29 +399,37 @@ struct Front {
     config: Config,
     sources: source::SourceSet,
     discovered: Diagnostics,
-    theme: render::theme::Theme,
+    theme: std::sync::Arc<render::theme::Theme>,
     inputs: Option<u128>,
     /// The content hash of each source file, when all could be read.
     hashes: Option<Vec<u128>>,
+    /// The bytes of the files the fingerprint read (`serve` only).
+    read: Vec<Option<Vec<u8>>>,
 }
 
-fn front(
-    opts: &Options,
-    timings: &mut Timings,
-    known: Option<&mut HashMap<PathBuf, Hashed>>,
-) -> Result<Front, Error> {
+fn front(opts: &Options, timings: &mut Timings, carry: Option<&mut Carry>) -> Result<Front, Error> {
     let config = load_config(opts)?;
     let (sources, discovered) = timings.time("discover", || source::discover(&opts.root));
-    let theme = render::theme::load(&config).map_err(theme_error)?;
-    let (inputs, hashes) = if discovered.has_errors() {
-        (None, None)
+    let (last_theme, known) = match carry {
+        Some(c) => (Some(&mut c.theme), Some(&mut c.hashes)),
+        None => (None, None),
+    };
+    let theme = timings.time("theme", || {
+        let last = last_theme.as_ref().and_then(|t| t.as_ref());
+        render::theme::load_reusing(&config, last).map_err(theme_error)
+    })?;
+    if let Some(t) = last_theme {
+        *t = Some(std::sync::Arc::clone(&theme));
+    }
+    let (inputs, hashes, read) = if discovered.has_errors() {
+        (None, None, Vec::new())
     } else {
         timings.time("fingerprint", || {
-            let hashes = file_hashes(&sources, known);
+            let (hashes, read) = file_hashes(&sources, known);
             let inputs = hashes
                 .as_deref()
                 .and_then(|h| inputs_fingerprint(opts, &theme, &sources, h));
-            (inputs, hashes)
+            (inputs, hashes, read)
         })
     };
     Ok(Front {
@@ -412,6 +439,7 @@ fn front(
         theme,
         inputs,
         hashes,
+        read,
     })
 }
 
@@ -424,13 +452,15 @@ pub struct Carry {
     hashes: HashMap<PathBuf, Hashed>,
     /// The works of the last good load, by source line.
     kept: Option<load::kept::Kept>,
+    /// The last theme loaded.
+    theme: Option<std::sync::Arc<render::theme::Theme>>,
 }
 
 /// What `serve` keeps to render any page when asked: stages 1–4 and the
 /// theme. Works' list items are rendered for the pages asked for.
 pub struct Prepared {
     pub site: Site,
-    pub theme: render::theme::Theme,
+    pub theme: std::sync::Arc<render::theme::Theme>,
     /// The fingerprint of the inputs, when every file could be read.
     pub inputs: Option<u128>,
     pub timings: Timings,
@@ -454,7 +484,8 @@ pub fn prepare(
         theme,
         inputs,
         hashes,
-    } = front(opts, &mut timings, Some(&mut carry.hashes))?;
+        read,
+    } = front(opts, &mut timings, Some(carry))?;
     if inputs.is_some() && inputs == unless {
         return Ok(None);
     }
@@ -462,6 +493,7 @@ pub fn prepare(
         prior,
         kept: &mut carry.kept,
         hashes,
+        read,
     };
     let site = load_sources(config, sources, discovered, &mut timings, Some(reuse))?;
     Ok(Some(Prepared {
@@ -480,7 +512,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         discovered,
         theme,
         inputs,
-        hashes: _,
+        ..
     } = front(opts, &mut timings, None)?;
     let out_dir = opts
         .output

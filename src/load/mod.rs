@@ -94,33 +94,37 @@ enum Parsed {
 }
 
 pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
-    parse_keeping(sources, None)
+    parse_keeping(sources, None, Vec::new())
 }
 
 /// [`parse`], taking the works whose text is unchanged from `kept`, which
 /// must fit the sources; `hashes[i]` is the content hash of file i.
+/// `read[i]`, where given, holds the bytes of file i, read already.
 pub fn parse_keeping(
     sources: &SourceSet,
     kept: Option<(&Kept, &[u128])>,
+    mut read: Vec<Option<Vec<u8>>>,
 ) -> (RawSite, Diagnostics) {
+    read.resize_with(sources.files.len(), || None);
     let results: Vec<(Parsed, Vec<Diagnostic>)> = sources
         .files
         .par_iter()
+        .zip(read)
         .enumerate()
-        .map(|(i, f)| {
+        .map(|(i, (f, bytes))| {
             let n = i as u32;
             match f.kind {
-                Kind::Researcher => map(parse_file(f, n, None), Parsed::Researchers),
+                Kind::Researcher => map(parse_file(f, n, bytes, None), Parsed::Researchers),
                 Kind::Work => {
                     let kept = kept.map(|(k, hashes)| (k, hashes[i]));
                     if let Some(all) = kept.and_then(|(k, h)| k.whole_file(&f.rel, h)) {
                         return (Parsed::Works(Vec::new(), all), Vec::new());
                     }
-                    let (recs, taken, d) = parse_file(f, n, kept.map(|(k, _)| k));
+                    let (recs, taken, d) = parse_file(f, n, bytes, kept.map(|(k, _)| k));
                     (Parsed::Works(recs, taken), d)
                 }
-                Kind::Institution => map(parse_file(f, n, None), Parsed::Institutions),
-                Kind::Topic => map(parse_file(f, n, None), Parsed::Topics),
+                Kind::Institution => map(parse_file(f, n, bytes, None), Parsed::Institutions),
+                Kind::Topic => map(parse_file(f, n, bytes, None), Parsed::Topics),
             }
         })
         .collect();
@@ -151,8 +155,13 @@ fn map<T>(r: FileRecords<T>, f: impl FnOnce(Vec<Rec<T>>) -> Parsed) -> (Parsed, 
     (f(r.0), r.2)
 }
 
-fn parse_file<T: Record>(f: &SourceFile, index: u32, kept: Option<&Kept>) -> FileRecords<T> {
-    let text = match read_utf8(f) {
+fn parse_file<T: Record>(
+    f: &SourceFile,
+    index: u32,
+    bytes: Option<Vec<u8>>,
+    kept: Option<&Kept>,
+) -> FileRecords<T> {
+    let text = match read_utf8(f, bytes) {
         Ok(t) => t,
         Err(d) => return (Vec::new(), Vec::new(), vec![d]),
     };
@@ -171,9 +180,12 @@ fn parse_file<T: Record>(f: &SourceFile, index: u32, kept: Option<&Kept>) -> Fil
     }
 }
 
-fn read_utf8(f: &SourceFile) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(&f.path)
-        .map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?;
+fn read_utf8(f: &SourceFile, read: Option<Vec<u8>>) -> Result<String, Diagnostic> {
+    let bytes = match read {
+        Some(b) => b,
+        None => std::fs::read(&f.path)
+            .map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?,
+    };
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();

@@ -219,9 +219,10 @@ pub fn validate(raw: RawSite) -> (Corpus, Diagnostics) {
     (corpus, diags)
 }
 
-/// A work to check, or one checked by an earlier load.
+/// A work to check, or one checked by an earlier load. Boxed, so that
+/// sorting by id moves small values.
 enum Unchecked {
-    Raw(RawWork),
+    Raw(Box<RawWork>),
     Kept(KeptWork),
 }
 
@@ -241,7 +242,7 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
         .map(|r| Rec {
             origin: r.origin,
             id: r.id,
-            raw: Unchecked::Raw(r.raw),
+            raw: Unchecked::Raw(Box::new(r.raw)),
         })
         .chain(kept.into_iter().map(|r| Rec {
             origin: r.origin,
@@ -307,7 +308,7 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
                 let rec = Rec {
                     origin: w.origin,
                     id: w.id,
-                    raw,
+                    raw: *raw,
                 };
                 let w = work(&mut own, rec, &matcher, &refs);
                 (Arc::new(w), own.diags.into_iter().collect())

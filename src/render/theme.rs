@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tera::Tera;
 use walkdir::WalkDir;
 use xxhash_rust::xxh3::xxh3_64;
@@ -63,6 +64,15 @@ pub struct Theme {
 }
 
 pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+    load_reusing(config, None).map(|t| Arc::try_unwrap(t).unwrap_or_else(|_| unreachable!()))
+}
+
+/// [`load`], returning `last` itself when every template and static file
+/// is what it was: compiling the templates is most of the cost.
+pub fn load_reusing(
+    config: &Config,
+    last: Option<&Arc<Theme>>,
+) -> Result<Arc<Theme>, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
     for (name, text) in TEMPLATES {
         templates.insert(name.to_string(), text.to_string());
@@ -176,6 +186,9 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         h.update(&a.bytes);
     }
     let fingerprint = h.digest128();
+    if let Some(t) = last.filter(|t| t.fingerprint == fingerprint) {
+        return Ok(Arc::clone(t));
+    }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
@@ -194,13 +207,13 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
             "fix the template syntax; see https://keats.github.io/tera/docs/",
         )]);
     }
-    Ok(Theme {
+    Ok(Arc::new(Theme {
         tera,
         assets,
         css_rel,
         js_rel,
         fingerprint,
-    })
+    }))
 }
 
 /// Escapes text for HTML content and quoted attributes. Unlike tera's

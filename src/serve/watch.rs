@@ -99,7 +99,11 @@ pub enum SiteWatcher {
 /// `content/` or `themes/` appearing later is seen and then watched.
 pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<SiteWatcher> {
     let root_buf: PathBuf = root.to_path_buf();
-    let debounce = Duration::from_millis(60);
+    // An editor's save (a temporary file renamed over the original, a
+    // backup, a probe file) is over in well under a millisecond; a batch
+    // is sent once 30 ms pass without events, checked every 10 ms.
+    let debounce = Duration::from_millis(30);
+    let tick = Some(Duration::from_millis(10));
     let handler = move |res: DebounceEventResult| {
         let change = classify_batch(&root_buf, &res);
         if change != Change::Ignore {
@@ -112,13 +116,13 @@ pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<Site
             .with_compare_contents(true);
         SiteWatcher::Poll(new_debouncer_opt(
             debounce,
-            None,
+            tick,
             handler,
             RecommendedCache::new(),
             config,
         )?)
     } else {
-        SiteWatcher::Native(new_debouncer(debounce, None, handler)?)
+        SiteWatcher::Native(new_debouncer(debounce, tick, handler)?)
     };
     w.add_all(root)?;
     Ok(w)
