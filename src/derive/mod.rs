@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TopicInfo {
     pub id: String,
     pub label: String,
@@ -177,6 +177,12 @@ pub fn compute_with(
     let unchanged = prior
         .as_ref()
         .and_then(|p| Unchanged::new(p, corpus, config, &old_of));
+    // The prior topic tables, if everything they follow from is the same
+    // but perhaps the extracted topics (checked once extracted).
+    let tables_before = prior
+        .as_ref()
+        .filter(|p| unchanged.is_some() && topic_inputs_unchanged(p, corpus, config, &old_of))
+        .map(|p| p.derived);
     let (topic_prior, old_abstracts) = match prior {
         Some(p) => (
             Some(topics::Prior {
@@ -202,7 +208,7 @@ pub fn compute_with(
         })
         .collect();
     let (topics, work_topics, researcher_topics, memo) =
-        assign_topics(corpus, &works_of, config, topic_prior, keep);
+        assign_topics(corpus, &works_of, config, topic_prior, keep, tables_before);
     let mut members = vec![Vec::new(); corpus.institutions.len()];
     for (r, res) in corpus.researchers.iter().enumerate() {
         for &i in &res.affiliations {
@@ -350,7 +356,26 @@ fn assign_topics(
     config: &Config,
     prior: Option<topics::Prior>,
     keep: bool,
+    before: Option<&Derived>,
 ) -> TopicTables {
+    let undeclared: Vec<u32> = (0..corpus.works.len() as u32)
+        .filter(|&w| corpus.works[w as usize].topics.is_empty())
+        .collect();
+    let memo = topics::extract(
+        corpus,
+        &undeclared,
+        config.extracted_topics_per_work,
+        prior,
+        keep,
+    );
+    if let Some(d) = before.filter(|_| memo.as_before()) {
+        let tables = (
+            d.topics.clone(),
+            d.work_topics.clone(),
+            d.researcher_topics.clone(),
+        );
+        return (tables.0, tables.1, tables.2, memo);
+    }
     let mut reg = Registry {
         topics: Vec::new(),
         by_id: HashMap::new(),
@@ -363,12 +388,8 @@ fn assign_topics(
         }
     }
     let mut work_topics: Vec<Vec<WorkTopic>> = vec![Vec::new(); corpus.works.len()];
-    let mut undeclared = Vec::new();
     let mut declared = Labels::default();
     for (w, work) in corpus.works.iter().enumerate() {
-        if work.topics.is_empty() {
-            undeclared.push(w as u32);
-        }
         for label in &work.topics {
             if let Some(t) = declared.resolve(&mut reg, label, |reg| reg.resolve(label, true)) {
                 push_unique(
@@ -396,13 +417,6 @@ fn assign_topics(
             v
         })
         .collect();
-    let memo = topics::extract(
-        corpus,
-        &undeclared,
-        config.extracted_topics_per_work,
-        prior,
-        keep,
-    );
     let mut extracted = Labels::default();
     for &w in &undeclared {
         for e in memo.get(w) {
@@ -499,6 +513,40 @@ fn assign_topics(
             .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)))
     });
     (topics, work_topics, researcher_topics, memo)
+}
+
+/// Whether the topic tables follow from the same inputs as the prior's,
+/// but for extracted topics: the same topic files, settings and works
+/// in the same order, each edited work with the declared topics and
+/// researcher authors it had. The caller has checked the researchers.
+fn topic_inputs_unchanged(
+    p: &Prior,
+    corpus: &Corpus,
+    config: &Config,
+    old_of: &[Option<u32>],
+) -> bool {
+    let researchers = |w: &Work| {
+        w.authors
+            .iter()
+            .filter_map(|a| match a {
+                Author::Researcher(r) => Some(*r),
+                Author::External { .. } => None,
+            })
+            .collect::<Vec<u32>>()
+    };
+    let old = &p.corpus.works;
+    p.config.top_topics == config.top_topics
+        && p.config.extracted_topics_per_work == config.extracted_topics_per_work
+        && p.corpus.topics == corpus.topics
+        && old.len() == corpus.works.len()
+        && corpus.works.iter().enumerate().all(|(w, new)| {
+            let Some(o) = old_of[w].filter(|&o| o as usize == w) else {
+                return false;
+            };
+            let was = &old[o as usize];
+            Arc::ptr_eq(was, new)
+                || (was.topics == new.topics && researchers(was) == researchers(new))
+        })
 }
 
 fn push_unique(v: &mut Vec<WorkTopic>, t: WorkTopic) {

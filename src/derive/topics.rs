@@ -695,6 +695,9 @@ pub struct Memo {
     kept: bool,
     /// How many works this run extracted rather than reused.
     afresh: usize,
+    /// Every work has the result it had in the prior run, with the same
+    /// works in the same order: nothing that follows from topics changed.
+    as_before: bool,
 }
 
 impl Memo {
@@ -702,6 +705,12 @@ impl Memo {
     /// reused from its prior.
     pub fn extracted_afresh(&self) -> usize {
         self.afresh
+    }
+
+    /// Whether every work's result is what the prior run gave it, the
+    /// works being the same ones in the same order.
+    pub fn as_before(&self) -> bool {
+        self.as_before
     }
 
     /// The topics extracted for work `w`.
@@ -738,6 +747,7 @@ pub fn extract(
         scored: Vec::new(),
         kept: keep,
         afresh: 0,
+        as_before: false,
     };
     if !keep && (per_work == 0 || targets.is_empty()) {
         return memo;
@@ -747,6 +757,8 @@ pub fn extract(
     memo.scored = vec![Box::default(); n];
     // Works whose result was taken from the prior memo.
     let mut reused = vec![false; n];
+    // The prior results of works extracted again, to compare with.
+    let mut before: Option<Vec<Vec<Extracted>>> = None;
     match prior {
         None => memo.df = document_frequencies(corpus.works.par_iter().map(|w| &**w)),
         Some(p) => {
@@ -790,6 +802,11 @@ pub fn extract(
                 }
             }
             memo.df = df;
+            let in_place = old.works.len() == n && (0..n).all(|w| p.old_of[w] == Some(w as u32));
+            let old_targets = p.memo.results.len() == n
+                && targets
+                    .iter()
+                    .all(|&w| old.works[w as usize].topics.is_empty());
             if old.works.len() == n {
                 let (mut results, mut scored) = (p.memo.results, p.memo.scored);
                 let usable: Vec<Option<u32>> = targets
@@ -810,6 +827,12 @@ pub fn extract(
                         reused[w as usize] = true;
                     }
                 }
+                // Works stay in place with the same targets; their
+                // results may then be compared one by one.
+                let n_old_targets = old.works.iter().filter(|w| w.topics.is_empty()).count();
+                if in_place && old_targets && n_old_targets == targets.len() {
+                    before = Some(results);
+                }
             }
         }
     }
@@ -824,6 +847,11 @@ pub fn extract(
         .par_iter()
         .map(|&w| extract_one(&corpus.works[w as usize], &memo.df, n_docs, per_work, keep))
         .collect();
+    memo.as_before = before.is_some_and(|before| {
+        todo.iter()
+            .zip(&fresh)
+            .all(|(&w, (r, _))| before[w as usize] == *r)
+    });
     for (&w, (r, h)) in todo.iter().zip(fresh) {
         memo.results[w as usize] = r;
         memo.scored[w as usize] = h;

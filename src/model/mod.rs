@@ -165,7 +165,7 @@ pub struct Institution {
     pub description: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct TopicDecl {
     pub id: String,
     pub name: String,
