@@ -139,6 +139,12 @@ impl<'a> Unchanged<'a> {
             .collect()
     }
 
+    /// The researchers' bios as the prior rendered them; the researchers
+    /// are the same.
+    fn bio_html(&self) -> Vec<Option<SafeHtml>> {
+        self.prior.bio_html.clone()
+    }
+
     fn collaborators(&self, r: usize) -> Option<Arc<[Collaborator]>> {
         (!self.dirty[r]).then(|| Arc::clone(&self.prior.collaborators[r]))
     }
@@ -149,6 +155,11 @@ fn match_ids(old: &[Arc<Work>], new: &[Arc<Work>]) -> Vec<Option<u32>> {
     let mut o = 0;
     new.iter()
         .map(|w| {
+            // Most works are the very same (shared) work as before.
+            if o < old.len() && Arc::ptr_eq(&old[o], w) {
+                o += 1;
+                return Some(o as u32 - 1);
+            }
             while o < old.len() && old[o].id < w.id {
                 o += 1;
             }
@@ -241,7 +252,10 @@ pub fn compute_with(
         researcher_topics,
         members,
         institution_works,
-        bio_html: corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
+        bio_html: match &unchanged {
+            Some(u) => u.bio_html(),
+            None => corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
+        },
         abstract_html,
         institution_html: corpus
             .institutions

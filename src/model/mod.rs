@@ -9,7 +9,8 @@ use crate::load::{Origin, RawSite, Rec};
 use crate::source::Kind;
 use crate::text::{check_id, check_link, fold_name, normalise_doi, normalise_orcid};
 use rayon::prelude::*;
-use std::collections::HashMap;
+// Lookups by id and name run once per author of every work.
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 pub const MIN_YEAR: i64 = 1400;
@@ -254,10 +255,13 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
         files: &files,
         diags: Diagnostics::new(),
     };
-    check_ids(&mut cx, Kind::Researcher, &mut researchers);
-    check_ids(&mut cx, Kind::Work, &mut works);
-    check_ids(&mut cx, Kind::Institution, &mut institutions);
-    check_ids(&mut cx, Kind::Topic, &mut topics);
+    check_ids(&mut cx, Kind::Researcher, &mut researchers, |_| false);
+    // A kept work's id was checked when it was kept.
+    check_ids(&mut cx, Kind::Work, &mut works, |w| {
+        matches!(w, Unchecked::Kept(_))
+    });
+    check_ids(&mut cx, Kind::Institution, &mut institutions, |_| false);
+    check_ids(&mut cx, Kind::Topic, &mut topics, |_| false);
 
     let inst_ids: Vec<String> = institutions.iter().map(|r| r.id.clone()).collect();
     let inst_index: HashMap<&str, u32> = inst_ids
@@ -340,16 +344,22 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
 
 /// Checks id syntax and uniqueness, and sorts by id: the canonical order
 /// that every later stage relies on.
-fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>) {
-    recs.retain(|r| match check_id(&r.id) {
-        Ok(()) => true,
-        Err(msg) => {
-            let d = cx.at(&r.origin, "id", msg).help(format!(
-                "rename the file or set `id` to lower-case letters, digits and `-`, e.g. `{}`",
-                suggest_id(&r.id)
-            ));
-            cx.diags.push(d);
-            false
+fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>, checked: impl Fn(&T) -> bool) {
+    recs.retain(|r| {
+        match if checked(&r.raw) {
+            Ok(())
+        } else {
+            check_id(&r.id)
+        } {
+            Ok(()) => true,
+            Err(msg) => {
+                let d = cx.at(&r.origin, "id", msg).help(format!(
+                    "rename the file or set `id` to lower-case letters, digits and `-`, e.g. `{}`",
+                    suggest_id(&r.id)
+                ));
+                cx.diags.push(d);
+                false
+            }
         }
     });
     recs.sort_by(|a, b| {
@@ -357,10 +367,13 @@ fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>) {
             .then(a.origin.file.cmp(&b.origin.file))
             .then(a.origin.line.cmp(&b.origin.line))
     });
-    let mut i = 1;
-    while i < recs.len() {
-        if recs[i].id == recs[i - 1].id {
-            let first = &recs[i - 1].origin;
+    // Sorted by id, a duplicate follows the first of its id.
+    let mut first_of = 0;
+    let mut duplicate = vec![false; recs.len()];
+    for i in 1..recs.len() {
+        if recs[i].id == recs[first_of].id {
+            duplicate[i] = true;
+            let first = &recs[first_of].origin;
             let place = format!("{}:{}", cx.files[first.file as usize], first.line);
             let d = cx
                 .at(
@@ -377,11 +390,15 @@ fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>) {
                     "ids must be unique per kind across all files; rename or remove one of the two",
                 );
             cx.diags.push(d);
-            recs.remove(i);
         } else {
-            i += 1;
+            first_of = i;
         }
     }
+    let mut i = 0;
+    recs.retain(|_| {
+        i += 1;
+        !duplicate[i - 1]
+    });
 }
 
 fn suggest_id(bad: &str) -> String {

@@ -101,9 +101,10 @@ pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<Site
     let root_buf: PathBuf = root.to_path_buf();
     // An editor's save (a temporary file renamed over the original, a
     // backup, a probe file) is over in well under a millisecond; a batch
-    // is sent once 30 ms pass without events, checked every 10 ms.
-    let debounce = Duration::from_millis(30);
-    let tick = Some(Duration::from_millis(10));
+    // is sent once 15 ms pass without events, checked every 5 ms. Events
+    // that come while the site rebuilds make one rebuild after it.
+    let debounce = Duration::from_millis(15);
+    let tick = Some(Duration::from_millis(5));
     let handler = move |res: DebounceEventResult| {
         let change = classify_batch(&root_buf, &res);
         if change != Change::Ignore {
