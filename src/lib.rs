@@ -312,6 +312,16 @@ impl Stamp {
             changed,
         })
     }
+
+    /// The later of the modification and change times: a tool may set
+    /// the first back, never the second.
+    fn latest(&self) -> std::time::SystemTime {
+        let (secs, nanos, _) = self.changed;
+        let changed = u64::try_from(secs)
+            .ok()
+            .map(|s| std::time::UNIX_EPOCH + Duration::new(s, nanos.clamp(0, 999_999_999) as u32));
+        changed.map_or(self.modified, |c| c.max(self.modified))
+    }
 }
 
 /// A file's content hash and the stamp it had when read.
@@ -329,7 +339,7 @@ impl Hashed {
     fn still(&self, now: Stamp) -> bool {
         let settled = self
             .stamp
-            .modified
+            .latest()
             .checked_add(Duration::from_secs(2))
             .is_some_and(|t| t < self.read_at);
         settled && self.stamp == now

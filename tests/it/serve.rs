@@ -440,6 +440,11 @@ fn all_pages(p: &scholarsite::Prepared) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The index of the work `id` in a loaded site.
+fn work_index(p: &scholarsite::Prepared, id: &str) -> usize {
+    p.site.corpus.works.iter().position(|w| w.id == id).unwrap()
+}
+
 /// `serve` recomputes from the last load, re-extracting topics only for
 /// the works an edit can change: every page must equal a fresh load's.
 #[test]
@@ -587,13 +592,7 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
             // a second one: it becomes eligible (found in two works) and
             // so the only topic of the probe, which was not edited.
             let topics_of = |p: &scholarsite::Prepared| {
-                let w = p
-                    .site
-                    .corpus
-                    .works
-                    .iter()
-                    .position(|w| w.id == "probe")
-                    .unwrap();
+                let w = work_index(p, "probe");
                 let ts = &p.site.derived.work_topics[w];
                 ts.iter()
                     .map(|t| p.site.derived.topics[t.topic as usize].id.clone())
@@ -677,4 +676,43 @@ fn every_output_path_leads_back_to_its_job() {
     ] {
         assert_eq!(r.job_of(missing), None, "{}", missing);
     }
+}
+
+/// A file rewritten at once with the same size and its modification
+/// time set back, as some tools do, is still read again by `serve`.
+#[test]
+fn a_same_size_rewrite_with_the_old_time_is_seen() {
+    let s = crate::support::Site::example();
+    let rel = "content/works/extra.jsonl";
+    let write = |title: &str| {
+        s.file(
+            rel,
+            &format!(
+                "{{\"id\":\"extra\",\"title\":\"{}\",\"year\":2020}}\n",
+                title
+            ),
+        );
+        let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let f = std::fs::File::options()
+            .write(true)
+            .open(s.path(rel))
+            .unwrap();
+        f.set_modified(old).unwrap();
+    };
+    let opts = scholarsite::Options {
+        root: s.path(""),
+        output: None,
+        base_url: None,
+    };
+    let mut carry = scholarsite::Carry::default();
+    let title = |carry: &mut scholarsite::Carry| {
+        let p = scholarsite::prepare(&opts, None, &mut None, carry)
+            .unwrap()
+            .unwrap();
+        p.site.corpus.works[work_index(&p, "extra")].title.clone()
+    };
+    write("Alpha");
+    assert_eq!(title(&mut carry), "Alpha");
+    write("Omega");
+    assert_eq!(title(&mut carry), "Omega");
 }
