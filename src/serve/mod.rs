@@ -247,7 +247,12 @@ fn rebuild(opts: &Options, state: &State, carry: &mut crate::Carry) {
     };
     {
         let mut st = state.status.lock().unwrap_or_else(|e| e.into_inner());
-        st.version += 1;
+        // A page compares the version it was served with to the one it
+        // hears first, and reloads if it is older; a rebuild that found
+        // no change must not make the pages served meanwhile reload.
+        if !matches!(outcome, Ok(None)) {
+            st.version += 1;
+        }
         match &outcome {
             Ok(site) => {
                 st.errors.clear();

@@ -99,12 +99,12 @@ pub enum SiteWatcher {
 /// `content/` or `themes/` appearing later is seen and then watched.
 pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<SiteWatcher> {
     let root_buf: PathBuf = root.to_path_buf();
-    // An editor's save (a temporary file renamed over the original, a
-    // backup, a probe file) is over in well under a millisecond; a batch
-    // is sent once 15 ms pass without events, checked every 5 ms. Events
-    // that come while the site rebuilds make one rebuild after it.
-    let debounce = Duration::from_millis(15);
-    let tick = Some(Duration::from_millis(5));
+    // A batch is sent once 60 ms pass without events: long enough that a
+    // program writing a file in place (truncate, then write) on a busy
+    // machine makes one batch, not two. Events that come while the site
+    // rebuilds make one rebuild after it.
+    let debounce = Duration::from_millis(60);
+    let tick = None;
     let handler = move |res: DebounceEventResult| {
         let change = classify_batch(&root_buf, &res);
         if change != Change::Ignore {
