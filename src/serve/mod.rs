@@ -87,7 +87,8 @@ impl Site {
 
 #[derive(Default)]
 struct Status {
-    /// Counts rebuilds; a page compares it with the build it came from.
+    /// Counts rebuilds that changed the site or failed; a page compares it
+    /// with the build it came from.
     version: u64,
     /// The errors of the last rebuild, shown in the overlay; empty when good.
     errors: Vec<serde_json::Value>,
