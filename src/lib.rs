@@ -386,13 +386,22 @@ fn file_hashes(
             Some((hash, fresh))
         })
         .collect();
+    // The files of this run only, each with its latest reading: one pass,
+    // however many files the site has.
     if let Some(known) = known {
-        known.retain(|p, _| sources.files.iter().any(|f| &f.path == p));
-        for (f, r) in sources.files.iter().zip(&read) {
-            if let Some((_, Some((h, _)))) = r {
-                known.insert(f.path.clone(), *h);
-            }
-        }
+        let now: HashMap<PathBuf, Hashed> = sources
+            .files
+            .iter()
+            .zip(&read)
+            .filter_map(|(f, r)| {
+                let h = match r {
+                    Some((_, Some((h, _)))) => *h,
+                    _ => *known.get(&f.path)?,
+                };
+                Some((f.path.clone(), h))
+            })
+            .collect();
+        *known = now;
     }
     let mut hashes = Vec::with_capacity(read.len());
     let mut texts = Vec::with_capacity(read.len());

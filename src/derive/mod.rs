@@ -236,7 +236,7 @@ pub fn compute_with(
         .map(|(w, work)| {
             let old = old_abstracts.and_then(|(old, html)| {
                 let o = old_of[w]? as usize;
-                let same = std::sync::Arc::ptr_eq(&old.works[o], work)
+                let same = Arc::ptr_eq(&old.works[o], work)
                     || old.works[o].abstract_md == work.abstract_md;
                 same.then(|| html[o].clone())
             });
@@ -383,12 +383,8 @@ fn assign_topics(
         keep,
     );
     if let Some(d) = before.filter(|_| memo.as_before()) {
-        let tables = (
-            d.topics.clone(),
-            d.work_topics.clone(),
-            d.researcher_topics.clone(),
-        );
-        return (tables.0, tables.1, tables.2, memo);
+        let (topics, work_topics) = (d.topics.clone(), d.work_topics.clone());
+        return (topics, work_topics, d.researcher_topics.clone(), memo);
     }
     let mut reg = Registry {
         topics: Vec::new(),

@@ -346,11 +346,12 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
 /// that every later stage relies on.
 fn check_ids<T>(cx: &mut Ctx, kind: Kind, recs: &mut Vec<Rec<T>>, checked: impl Fn(&T) -> bool) {
     recs.retain(|r| {
-        match if checked(&r.raw) {
+        let valid = if checked(&r.raw) {
             Ok(())
         } else {
             check_id(&r.id)
-        } {
+        };
+        match valid {
             Ok(()) => true,
             Err(msg) => {
                 let d = cx.at(&r.origin, "id", msg).help(format!(
