@@ -1,15 +1,13 @@
 //! What a file-system event means for the site, and the watcher that
-//! reports events: `notify` with a debouncer, or polling with `--poll`.
+//! reports them: `notify`'s native watcher, or polling with `--poll`,
+//! with events gathered into batches here.
 
 use crate::source::is_ignored_name;
-use notify::event::{EventKind, ModifyKind};
-use notify::RecursiveMode;
-use notify_debouncer_full::{
-    new_debouncer, new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache,
-};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+use notify::{Event, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 /// What a changed path calls for, least to most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,87 +51,131 @@ pub fn classify(root: &Path, path: &Path) -> Change {
     }
 }
 
-/// What a batch of debounced events calls for: the most of its paths.
-pub fn classify_batch(root: &Path, result: &DebounceEventResult) -> Change {
-    match result {
-        Err(_) => Change::Rescan,
-        Ok(events) => events
+/// How one event bears on the batch being gathered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub change: Change,
+    /// The event ends a save: a file renamed into place, or closed after
+    /// writing. Nothing more of that save is coming, so the batch need not
+    /// wait out the quiet period.
+    pub finished: bool,
+}
+
+/// Reads one event from the watcher.
+pub fn see(root: &Path, event: &notify::Result<Event>) -> Seen {
+    let quiet = |change| Seen {
+        change,
+        finished: false,
+    };
+    let event = match event {
+        Err(_) => return quiet(Change::Rescan),
+        Ok(e) if e.need_rescan() => return quiet(Change::Rescan),
+        Ok(e) => e,
+    };
+    let change = |paths: &[PathBuf]| {
+        paths
             .iter()
-            .map(|e| {
-                if e.need_rescan() {
-                    Change::Rescan
-                } else if !alters_files(&e.kind) {
-                    Change::Ignore
-                } else {
-                    e.paths
-                        .iter()
-                        .map(|p| classify(root, p))
-                        .max()
-                        .unwrap_or(Change::Ignore)
-                }
-            })
+            .map(|p| classify(root, p))
             .max()
-            .unwrap_or(Change::Ignore),
+            .unwrap_or(Change::Ignore)
+    };
+    match event.kind {
+        // A rename comes as From, To and then Both; Both repeats the paths
+        // the other two already gave.
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => quiet(Change::Ignore),
+        EventKind::Modify(ModifyKind::Name(RenameMode::To))
+        | EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+            let change = change(&event.paths);
+            Seen {
+                change,
+                finished: change != Change::Ignore,
+            }
+        }
+        // Opening, reading and metadata changes (access times,
+        // permissions) alter no input; the build itself reads every file,
+        // and reacting to that would rebuild for ever.
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => quiet(Change::Ignore),
+        _ => quiet(change(&event.paths)),
     }
 }
 
-/// Opening, reading and metadata changes (access times, permissions)
-/// alter no input; the build itself reads every file, and reacting to that
-/// would rebuild for ever.
-fn alters_files(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
+/// A batch is sent once this long passes without events: long enough that
+/// a program writing a file in place (truncate, then write) on a busy
+/// machine makes one batch, not two.
+const QUIET: Duration = Duration::from_millis(60);
+/// After a finished save, the wait for the rest of its batch (the many
+/// files of a `git checkout` come well within it).
+const GRACE: Duration = Duration::from_millis(8);
+
+/// Gathers events into batches and sends what each calls for. A batch is
+/// due once nothing that matters came for `quiet`, or for `grace` after a
+/// finished save; events that matter nothing neither start a batch nor
+/// hold one back. Events that come while the site rebuilds make one
+/// rebuild after it (see `rebuild_loop`).
+fn gather(
+    root: &Path,
+    events: Receiver<notify::Result<Event>>,
+    tx: Sender<Change>,
+    (quiet, grace): (Duration, Duration),
+) {
+    let mut pending = Change::Ignore;
+    let mut due: Option<Instant> = None;
+    loop {
+        let event = match due {
+            None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => events.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match event {
+            Ok(event) => {
+                let seen = see(root, &event);
+                if seen.change != Change::Ignore {
+                    pending = pending.max(seen.change);
+                    let wait = if seen.finished { grace } else { quiet };
+                    due = Some(Instant::now() + wait);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if tx.send(pending).is_err() {
+                    return;
+                }
+                pending = Change::Ignore;
+                due = None;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 
 pub enum SiteWatcher {
-    Native(Debouncer<notify::RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<notify::PollWatcher, RecommendedCache>),
+    Native(notify::RecommendedWatcher),
+    Poll(notify::PollWatcher),
 }
 
-/// Watches `site.toml`, `content/` and `themes/` of `root`, sending each
-/// debounced batch that matters. The root itself is watched without
+/// Watches `site.toml`, `content/` and `themes/` of `root`, sending what
+/// each batch of events calls for. The root itself is watched without
 /// recursion, so that the output folder's files cost no watches, and
 /// `content/` or `themes/` appearing later is seen and then watched.
 pub fn watch(root: &Path, poll: bool, tx: Sender<Change>) -> notify::Result<SiteWatcher> {
-    let root_buf: PathBuf = root.to_path_buf();
-    // A batch is sent once 60 ms pass without events: long enough that a
-    // program writing a file in place (truncate, then write) on a busy
-    // machine makes one batch, not two. Events that come while the site
-    // rebuilds make one rebuild after it.
-    let debounce = Duration::from_millis(60);
-    let tick = None;
-    let handler = move |res: DebounceEventResult| {
-        let change = classify_batch(&root_buf, &res);
-        if change != Change::Ignore {
-            let _ = tx.send(change);
-        }
-    };
+    let (events_tx, events) = mpsc::channel();
     let mut w = if poll {
         let config = notify::Config::default()
             .with_poll_interval(Duration::from_millis(500))
             .with_compare_contents(true);
-        SiteWatcher::Poll(new_debouncer_opt(
-            debounce,
-            tick,
-            handler,
-            RecommendedCache::new(),
-            config,
-        )?)
+        SiteWatcher::Poll(notify::PollWatcher::new(events_tx, config)?)
     } else {
-        SiteWatcher::Native(new_debouncer(debounce, tick, handler)?)
+        SiteWatcher::Native(notify::recommended_watcher(events_tx)?)
     };
     w.add_all(root)?;
+    let root = root.to_path_buf();
+    std::thread::spawn(move || gather(&root, events, tx, (QUIET, GRACE)));
     Ok(w)
 }
 
 impl SiteWatcher {
     fn watch_path(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
-            SiteWatcher::Native(d) => d.watch(path, mode),
-            SiteWatcher::Poll(d) => d.watch(path, mode),
+            SiteWatcher::Native(w) => w.watch(path, mode),
+            SiteWatcher::Poll(w) => w.watch(path, mode),
         }
     }
 
@@ -190,58 +232,173 @@ mod tests {
         }
     }
 
+    fn event(kind: EventKind, paths: &[&str]) -> notify::Result<Event> {
+        Ok(paths
+            .iter()
+            .fold(Event::new(kind), |e, p| e.add_path(PathBuf::from(p))))
+    }
+
     #[test]
-    fn a_batch_takes_its_largest_change() {
-        use notify_debouncer_full::DebouncedEvent;
+    fn reads_events() {
+        use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind};
         let root = Path::new("/site");
-        let ev = |p: &str| {
-            DebouncedEvent::new(
-                notify::Event::new(EventKind::Modify(ModifyKind::Any)).add_path(PathBuf::from(p)),
-                std::time::Instant::now(),
-            )
-        };
-        let batch = Ok(vec![
-            ev("/site/content/a.toml"),
-            ev("/site/site.toml"),
-            ev("/site/output/x"),
-        ]);
-        assert_eq!(classify_batch(root, &batch), Change::Config);
-        let noise = Ok(vec![ev("/site/content/4913"), ev("/site/output/x")]);
-        assert_eq!(classify_batch(root, &noise), Change::Ignore);
-        let kind = |k: EventKind| {
-            DebouncedEvent::new(
-                notify::Event::new(k).add_path(PathBuf::from("/site/content/a.toml")),
-                std::time::Instant::now(),
-            )
-        };
-        let reads = Ok(vec![
-            kind(EventKind::Access(notify::event::AccessKind::Open(
-                notify::event::AccessMode::Read,
-            ))),
-            kind(EventKind::Access(notify::event::AccessKind::Close(
-                notify::event::AccessMode::Read,
-            ))),
-            kind(EventKind::Modify(ModifyKind::Metadata(
-                notify::event::MetadataKind::AccessTime,
-            ))),
-        ]);
-        assert_eq!(
-            classify_batch(root, &reads),
-            Change::Ignore,
-            "the build reading its inputs is no change"
+        let work = "/site/content/works/a.jsonl";
+        let name = |m| EventKind::Modify(ModifyKind::Name(m));
+        let closed = |m| EventKind::Access(AccessKind::Close(m));
+        let table = [
+            // (event, change, finished)
+            (
+                event(
+                    EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                    &[work],
+                ),
+                Change::Content,
+                false,
+            ),
+            (
+                event(EventKind::Create(CreateKind::File), &[work]),
+                Change::Content,
+                false,
+            ),
+            (
+                event(EventKind::Remove(RemoveKind::File), &[work]),
+                Change::Content,
+                false,
+            ),
+            (
+                event(name(RenameMode::From), &[work]),
+                Change::Content,
+                false,
+            ),
+            // The end of a save, by rename or by closing the file.
+            (event(name(RenameMode::To), &[work]), Change::Content, true),
+            (
+                event(closed(AccessMode::Write), &[work]),
+                Change::Content,
+                true,
+            ),
+            (
+                event(name(RenameMode::To), &["/site/site.toml"]),
+                Change::Config,
+                true,
+            ),
+            // Both repeats From and To.
+            (
+                event(
+                    name(RenameMode::Both),
+                    &["/site/content/works/.a.tmp", work],
+                ),
+                Change::Ignore,
+                false,
+            ),
+            // A save that ends in a temporary or backup file is not over.
+            (
+                event(name(RenameMode::To), &["/site/content/works/a.jsonl~"]),
+                Change::Ignore,
+                false,
+            ),
+            (
+                event(closed(AccessMode::Write), &["/site/content/works/4913"]),
+                Change::Ignore,
+                false,
+            ),
+            (
+                event(closed(AccessMode::Write), &["/site/output/index.html"]),
+                Change::Ignore,
+                false,
+            ),
+            // The build reading its inputs is no change.
+            (
+                event(
+                    EventKind::Access(AccessKind::Open(AccessMode::Read)),
+                    &[work],
+                ),
+                Change::Ignore,
+                false,
+            ),
+            (
+                event(closed(AccessMode::Read), &[work]),
+                Change::Ignore,
+                false,
+            ),
+            (
+                event(
+                    EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)),
+                    &[work],
+                ),
+                Change::Ignore,
+                false,
+            ),
+            // An event for several paths takes the largest.
+            (
+                event(
+                    EventKind::Modify(ModifyKind::Any),
+                    &[work, "/site/site.toml", "/site/output/x"],
+                ),
+                Change::Config,
+                false,
+            ),
+            (
+                event(EventKind::Other, &[]).map(|e| e.set_flag(notify::event::Flag::Rescan)),
+                Change::Rescan,
+                false,
+            ),
+            (
+                Err(notify::Error::generic("overflow")),
+                Change::Rescan,
+                false,
+            ),
+        ];
+        for (i, (ev, change, finished)) in table.into_iter().enumerate() {
+            assert_eq!(
+                see(root, &ev),
+                Seen { change, finished },
+                "row {}: {:?}",
+                i,
+                ev
+            );
+        }
+    }
+
+    #[test]
+    fn a_finished_save_ends_its_batch_without_waiting_for_quiet() {
+        let root = Path::new("/site");
+        let (events_tx, events) = mpsc::channel();
+        let (tx, batches) = mpsc::channel();
+        // Quiet never comes in this test; only a finished save ends a batch.
+        let waits = (Duration::from_secs(3600), Duration::ZERO);
+        std::thread::spawn(move || gather(root, events, tx, waits));
+        let send = |kind, path: &str| events_tx.send(event(kind, &[path])).unwrap();
+        let soon = Duration::from_millis(200);
+        let data = EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any));
+        let written = EventKind::Access(AccessKind::Close(AccessMode::Write));
+
+        // A file written in place: no batch until it is closed.
+        send(data, "/site/content/works/a.jsonl");
+        send(data, "/site/site.toml");
+        assert!(
+            batches.recv_timeout(soon).is_err(),
+            "a write in progress is no batch"
         );
-        let writes = Ok(vec![kind(EventKind::Remove(
-            notify::event::RemoveKind::File,
-        ))]);
-        assert_eq!(classify_batch(root, &writes), Change::Content);
-        let rescan = Ok(vec![DebouncedEvent::new(
-            notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan),
-            std::time::Instant::now(),
-        )]);
-        assert_eq!(classify_batch(root, &rescan), Change::Rescan);
+        send(written, "/site/content/works/a.jsonl");
+        let long = Duration::from_secs(30);
         assert_eq!(
-            classify_batch(root, &Err(vec![notify::Error::generic("overflow")])),
-            Change::Rescan
+            batches.recv_timeout(long),
+            Ok(Change::Config),
+            "the batch takes its largest change"
         );
+
+        // Ignored events neither start a batch nor end one.
+        send(written, "/site/content/works/4913");
+        send(
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            "/site/content/works/a.jsonl",
+        );
+        assert!(batches.recv_timeout(soon).is_err());
+        send(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            "/site/content/works/a.jsonl",
+        );
+        assert_eq!(batches.recv_timeout(long), Ok(Change::Content));
     }
 }
