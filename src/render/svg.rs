@@ -3,7 +3,7 @@
 //! node a link, and labels placed greedily so that none overlap. All text
 //! is escaped here; the result is safe to print unescaped.
 
-use super::theme::escape_html;
+use super::theme::{escape_html, escape_html_into};
 use crate::config::Config;
 use crate::derive::graph::Graph;
 use std::fmt::Write;
@@ -93,19 +93,34 @@ fn d2(x: f64) -> Fixed<2> {
 }
 
 impl<const DIGITS: u32> std::fmt::Display for Fixed<DIGITS> {
+    /// Digits are written into a buffer from the right: padded integer
+    /// formatting was most of the time spent drawing a graph.
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let scale = 10i64.pow(DIGITS);
-        let t = (self.0 * scale as f64).round() as i64;
-        let sign = if t < 0 { "-" } else { "" };
-        let t = t.abs();
-        write!(
-            f,
-            "{}{}.{:0width$}",
-            sign,
-            t / scale,
-            t % scale,
-            width = DIGITS as usize
-        )
+        let t = (self.0 * 10f64.powi(DIGITS as i32)).round() as i64;
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let mut rest = t.unsigned_abs();
+        let mut put = |d: u8, at: &mut usize| {
+            *at -= 1;
+            buf[*at] = d;
+        };
+        for _ in 0..DIGITS {
+            put(b'0' + (rest % 10) as u8, &mut at);
+            rest /= 10;
+        }
+        put(b'.', &mut at);
+        loop {
+            put(b'0' + (rest % 10) as u8, &mut at);
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if t < 0 {
+            put(b'-', &mut at);
+        }
+        // Only ASCII digits, '.' and '-' were written.
+        f.write_str(std::str::from_utf8(&buf[at..]).unwrap_or_default())
     }
 }
 
@@ -239,33 +254,38 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         let r = size(n.kind, n.weight, centers);
         let (x, y) = pos[i];
         let ext = n.kind == "coauthor" && n.url.is_none();
-        let year = n.year.map(|y| format!(" ({})", y)).unwrap_or_default();
-        let full = format!("{}: {}{}", kind_label(n.kind), n.label, year);
-        let attrs = format!(
-            "class=\"gn k-{}{}\" data-i=\"{}\" data-kind=\"{}\"{} aria-label=\"{}\"",
+        // "Work: Title (2020)", escaped.
+        let mut full = String::with_capacity(n.label.len() + 24);
+        full.push_str(kind_label(n.kind));
+        full.push_str(": ");
+        escape_html_into(&mut full, &n.label);
+        if let Some(y) = n.year {
+            let _ = write!(full, " ({})", y);
+        }
+        match &n.url {
+            Some(u) => {
+                s.push_str("<a href=\"");
+                escape_html_into(&mut s, &local_url(c, u));
+                s.push_str("\" ");
+            }
+            None => s.push_str("<g tabindex=\"0\" "),
+        }
+        let _ = write!(
+            s,
+            "class=\"gn k-{}{}\" data-i=\"{}\" data-kind=\"{}\"",
             n.kind,
             if ext { " ext" } else { "" },
             i,
-            n.kind,
-            n.year
-                .map(|y| format!(" data-year=\"{}\"", y))
-                .unwrap_or_default(),
-            escape_html(&full)
+            n.kind
         );
-        match &n.url {
-            Some(u) => {
-                let _ = write!(
-                    s,
-                    "<a href=\"{}\" {}>",
-                    escape_html(&local_url(c, u)),
-                    attrs
-                );
-            }
-            None => {
-                let _ = write!(s, "<g tabindex=\"0\" {}>", attrs);
-            }
+        if let Some(y) = n.year {
+            let _ = write!(s, " data-year=\"{}\"", y);
         }
-        let _ = write!(s, "<title>{}</title>", escape_html(&full));
+        s.push_str(" aria-label=\"");
+        s.push_str(&full);
+        s.push_str("\"><title>");
+        s.push_str(&full);
+        s.push_str("</title>");
         match n.kind {
             "work" => {
                 let _ = write!(
@@ -323,13 +343,14 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         if let Some((tx, ty, anchor, shown)) = label[i] {
             let _ = write!(
                 s,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" class=\"lbl{}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" class=\"lbl{}\">",
                 d1(tx),
                 d1(ty),
                 anchor,
                 if shown { "" } else { " minor" },
-                escape_html(&truncate(&n.label, st.max_label))
             );
+            escape_html_into(&mut s, &truncate(&n.label, st.max_label));
+            s.push_str("</text>");
         }
         s.push_str(if n.url.is_some() { "</a>" } else { "</g>" });
     }
@@ -354,5 +375,7 @@ mod tests {
         }
         assert_eq!(super::d2(0.8).to_string(), "0.80");
         assert_eq!(super::d2(-1.005).to_string(), "-1.00");
+        assert_eq!(super::d2(123456.789).to_string(), "123456.79");
+        assert_eq!(super::d1(-7.0).to_string(), "-7.0");
     }
 }

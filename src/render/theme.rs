@@ -221,6 +221,12 @@ pub fn load_reusing(
 /// every link in a page three times longer.
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
+    escape_html_into(&mut out, input);
+    out
+}
+
+/// [`escape_html`], appending to `out`.
+pub fn escape_html_into(out: &mut String, input: &str) {
     let mut last = 0;
     // The five characters are ASCII, so byte positions are char boundaries.
     for (i, b) in input.bytes().enumerate() {
@@ -237,7 +243,6 @@ pub fn escape_html(input: &str) -> String {
         last = i + 1;
     }
     out.push_str(&input[last..]);
-    out
 }
 
 /// Tera nests the useful part of its errors in `source()`.
