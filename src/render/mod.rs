@@ -122,7 +122,10 @@ impl<'a> Renderer<'a> {
     fn work_item_html(&self, w: u32, with_abstract: bool) -> Result<String, Error> {
         self.fragment(
             "work_item.html",
-            json!({"work": self.views.work_item(w, with_abstract), "abstract": with_abstract}),
+            views::with(
+                json!({"abstract": with_abstract}),
+                [("work", self.views.work_item(w, with_abstract))],
+            ),
         )
     }
 
@@ -291,7 +294,10 @@ impl<'a> Renderer<'a> {
                 let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len()))
                     .map(|r| v.researcher_item(r as u32))
                     .collect();
-                let page = json!({"researchers": items, "pager": self.pager("", n, total)});
+                let page = views::with(
+                    json!({"pager": self.pager("", n, total)}),
+                    [("researchers", Value::Array(items))],
+                );
                 vec![self.page("index.html", page, path)?]
             }
             Job::Researcher(r) => {
@@ -347,7 +353,10 @@ impl<'a> Renderer<'a> {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;
                 let items = self.listed_shorts(&range.collect::<Vec<_>>())?;
-                let page = json!({"works": items, "pager": self.pager("works/", n, total)});
+                let page = views::with(
+                    json!({"pager": self.pager("works/", n, total)}),
+                    [("works", Value::Array(items))],
+                );
                 vec![self.page("works.html", page, path)?]
             }
             Job::Topic(t) => {

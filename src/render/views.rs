@@ -46,6 +46,18 @@ fn node_lists(c: &Config, g: &Graph) -> Value {
     })
 }
 
+/// Adds owned values to an object as they are: `json!` would copy each one
+/// by serialising it again, which for lists of rendered items was a large
+/// part of rendering.
+pub fn with<const N: usize>(mut v: Value, fields: [(&str, Value); N]) -> Value {
+    if let Value::Object(m) = &mut v {
+        for (k, x) in fields {
+            m.insert(k.to_string(), x);
+        }
+    }
+    v
+}
+
 fn year_range(g: &Graph) -> Value {
     let years: Vec<u16> = g.nodes.iter().filter_map(|n| n.year).collect();
     json!({"min": years.iter().min(), "max": years.iter().max()})
@@ -191,7 +203,10 @@ impl<'a> Views<'a> {
     /// group or filter the list.
     pub fn listed_work(&self, w: u32, html: String) -> Value {
         let work = &self.corpus.works[w as usize];
-        json!({"id": work.id, "year": work.year, "type_key": work.kind.key(), "html": html})
+        with(
+            json!({"id": work.id, "year": work.year, "type_key": work.kind.key()}),
+            [("html", Value::String(html))],
+        )
     }
 
     fn affiliations(&self, r: u32) -> Value {
@@ -278,7 +293,7 @@ impl<'a> Views<'a> {
                 })
             })
             .collect();
-        let lists = node_lists(c, g);
+        let mut lists = node_lists(c, g);
         let url = self.researcher_url(r);
         let permalink = c.permalink(&format!("researchers/{}/", res.id));
         let mut same_as: Vec<String> = res
@@ -302,7 +317,7 @@ impl<'a> Views<'a> {
             "sameAs": same_as,
             "affiliation": res.affiliations.iter().map(|&i| json!({"@type": "Organization", "name": self.corpus.institutions[i as usize].name})).collect::<Vec<_>>(),
         });
-        json!({
+        let page = json!({
             "id": res.id,
             "name": res.name,
             "aliases": res.aliases,
@@ -317,32 +332,53 @@ impl<'a> Views<'a> {
             "trust": trust,
             "counts": self.counts(r),
             "actions": self.actions(r),
-            "topics": topics,
-            "collaborators": collaborators,
             "collaborators_total": all.len(),
             "collaborators_more": all.len().saturating_sub(MAX_LISTED_COLLABORATORS),
-            "works": works,
-            "graph": {
-                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
-                "explorer_url": c.link(&format!("researchers/{}/graph/", res.id)),
-                "svg_html": super::svg::render(g, c, &super::svg::Style {
-                    width: 1000.0, height: 620.0, margin_x: 200.0, margin_y: 40.0, max_label: 32,
-                    hidden_labels: false, dom_id: format!("graph-{}", res.id), title: format!("Research graph of {}", res.name),
-                }),
-                "totals": g.totals,
-                "node_budget": g.node_budget,
-                "works": lists["works"],
-                "people": lists["people"],
-                "topics": lists["topics"],
-                "institutions": lists["institutions"],
-            },
             "url": url,
             "permalink": permalink,
             "embed_url": c.link(&format!("researchers/{}/embed/", res.id)),
             "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 720),
             "json_url": c.link(&format!("researchers/{}/profile.json", res.id)),
             "jsonld": json_for_html(&jsonld),
-        })
+        });
+        let svg = super::svg::render(
+            g,
+            c,
+            &super::svg::Style {
+                width: 1000.0,
+                height: 620.0,
+                margin_x: 200.0,
+                margin_y: 40.0,
+                max_label: 32,
+                hidden_labels: false,
+                dom_id: format!("graph-{}", res.id),
+                title: format!("Research graph of {}", res.name),
+            },
+        );
+        let graph = with(
+            json!({
+                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+                "explorer_url": c.link(&format!("researchers/{}/graph/", res.id)),
+                "totals": g.totals,
+                "node_budget": g.node_budget,
+            }),
+            [
+                ("svg_html", Value::String(svg)),
+                ("works", lists["works"].take()),
+                ("people", lists["people"].take()),
+                ("topics", lists["topics"].take()),
+                ("institutions", lists["institutions"].take()),
+            ],
+        );
+        with(
+            page,
+            [
+                ("topics", Value::Array(topics)),
+                ("collaborators", Value::Array(collaborators)),
+                ("works", Value::Array(works)),
+                ("graph", graph),
+            ],
+        )
     }
 
     /// The full-page graph explorer of a researcher.
@@ -363,17 +399,21 @@ impl<'a> Views<'a> {
                 title: format!("Research graph explorer for {}", res.name),
             },
         );
-        json!({
-            "id": res.id,
-            "name": res.name,
-            "profile_url": self.researcher_url(r),
-            "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
-            "svg_html": svg,
-            "totals": g.totals,
-            "node_budget": g.node_budget,
-            "lists": node_lists(c, g),
-            "years": year_range(g),
-        })
+        with(
+            json!({
+                "id": res.id,
+                "name": res.name,
+                "profile_url": self.researcher_url(r),
+                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+                "totals": g.totals,
+                "node_budget": g.node_budget,
+                "years": year_range(g),
+            }),
+            [
+                ("svg_html", Value::String(svg)),
+                ("lists", node_lists(c, g)),
+            ],
+        )
     }
 
     /// The compact card made for an iframe.
@@ -405,18 +445,18 @@ impl<'a> Views<'a> {
         );
         o.insert(
             "topics".into(),
-            json!(self.d.researcher_topics[r as usize].iter().map(|t| {
+            Value::Array(self.d.researcher_topics[r as usize].iter().map(|t| {
             let info = &self.d.topics[t.topic as usize];
             json!({"label": info.label, "url": c.permalink(&format!("topics/{}/", info.id))})
-        }).collect::<Vec<_>>()),
+        }).collect()),
         );
-        o.insert("works".into(), json!(self.d.works_of[r as usize].iter().take(3).map(|&w| {
+        o.insert("works".into(), Value::Array(self.d.works_of[r as usize].iter().take(3).map(|&w| {
             let work = &self.corpus.works[w as usize];
             json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
-        }).collect::<Vec<_>>()));
+        }).collect()));
         o.insert(
             "svg_html".into(),
-            json!(super::svg::render(
+            Value::String(super::svg::render(
                 g,
                 c,
                 &super::svg::Style {
@@ -428,7 +468,7 @@ impl<'a> Views<'a> {
                     hidden_labels: false,
                     dom_id: format!("embed-{}", res.id),
                     title: format!("Research graph of {}", res.name),
-                }
+                },
             )),
         );
         p
@@ -627,20 +667,26 @@ impl<'a> Views<'a> {
     pub fn topic(&self, t: u32, works: Vec<Value>) -> Value {
         let info = &self.d.topics[t as usize];
         let decl = info.decl.map(|i| &self.corpus.topics[i as usize]);
-        json!({
+        let page = json!({
             "id": info.id,
             "label": info.label,
             "extracted": !info.declared,
             "aliases": decl.map(|d| &d.aliases),
             "description_html": info.decl.and_then(|i| self.d.topic_html[i as usize].as_ref()),
-            "researchers": info.researchers.iter().map(|&(r, n)| {
-                let mut v = self.researcher_item(r);
-                v["topic_works"] = json!(n);
-                v
-            }).collect::<Vec<_>>(),
-            "works": works,
             "url": self.topic_url(t),
-        })
+        });
+        let researchers = info.researchers.iter().map(|&(r, n)| {
+            let mut v = self.researcher_item(r);
+            v["topic_works"] = json!(n);
+            v
+        });
+        with(
+            page,
+            [
+                ("researchers", Value::Array(researchers.collect())),
+                ("works", Value::Array(works)),
+            ],
+        )
     }
 
     pub fn topic_item(&self, t: u32) -> Value {
@@ -651,7 +697,7 @@ impl<'a> Views<'a> {
     /// An institution page; `works` are its works' list items.
     pub fn institution(&self, i: u32, works: Vec<Value>) -> Value {
         let inst = &self.corpus.institutions[i as usize];
-        json!({
+        let page = json!({
             "id": inst.id,
             "name": inst.name,
             "short_name": inst.short_name,
@@ -659,10 +705,18 @@ impl<'a> Views<'a> {
             "link": inst.url,
             "ror_url": inst.ror.as_ref().map(|r| format!("https://ror.org/{}", r)),
             "description_html": self.d.institution_html[i as usize],
-            "members": self.d.members[i as usize].iter().map(|&r| self.researcher_item(r)).collect::<Vec<_>>(),
-            "works": works,
             "url": self.institution_url(i),
-        })
+        });
+        let members = self.d.members[i as usize]
+            .iter()
+            .map(|&r| self.researcher_item(r));
+        with(
+            page,
+            [
+                ("members", Value::Array(members.collect())),
+                ("works", Value::Array(works)),
+            ],
+        )
     }
 
     pub fn institution_item(&self, i: u32) -> Value {
