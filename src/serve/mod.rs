@@ -12,6 +12,7 @@
 //! script is added to HTML as it is served.
 
 mod files;
+mod http;
 pub mod watch;
 
 use crate::render::{self, Renderer};
@@ -126,16 +127,15 @@ fn hash_shown(site: &Site, rel: &str) -> Option<u64> {
 }
 
 pub fn serve(o: ServeOptions) -> Result<(), String> {
-    let server = tiny_http::Server::http((o.bind.as_str(), o.port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind((o.bind.as_str(), o.port)).map_err(|e| {
         format!(
             "cannot listen on {}:{}: {}; choose another port with --port",
             o.bind, o.port, e
         )
     })?;
-    let addr: SocketAddr = server
-        .server_addr()
-        .to_ip()
-        .ok_or("the server has no IP address")?;
+    let addr: SocketAddr = listener
+        .local_addr()
+        .map_err(|e| format!("the server has no address: {}", e))?;
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else {
@@ -179,12 +179,7 @@ pub fn serve(o: ServeOptions) -> Result<(), String> {
         open_browser(&url);
     }
     let st = Arc::clone(&state);
-    std::thread::spawn(move || {
-        for req in server.incoming_requests() {
-            let st = Arc::clone(&st);
-            std::thread::spawn(move || handle(req, &st));
-        }
-    });
+    std::thread::spawn(move || http::run(listener, move |req| handle(req, &st)));
     rebuild_loop(&root, &opts, &state, &rx, &mut watcher, &mut carry);
     Ok(())
 }
@@ -328,34 +323,33 @@ fn error_list(e: Error) -> Vec<serde_json::Value> {
     }
 }
 
-fn handle(req: tiny_http::Request, state: &State) {
-    let method = req.method().clone();
-    if method != tiny_http::Method::Get && method != tiny_http::Method::Head {
-        let _ = req.respond(text(405, "only GET and HEAD are served"));
+fn handle(req: http::Request, state: &State) {
+    if req.method != "GET" && req.method != "HEAD" {
+        req.respond(text(405, "only GET and HEAD are served"));
         return;
     }
-    let url = req.url().to_string();
+    let url = req.url.clone();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let path = path.split('#').next().unwrap_or("/").to_string();
     if let Some(name) = path.strip_prefix(PREFIX) {
         match name {
             "events" => events(req, state, query),
             "live.js" => {
-                let _ = req.respond(bytes(
+                req.respond(bytes(
                     200,
                     LIVE_JS.as_bytes().to_vec(),
                     "text/javascript; charset=utf-8",
                 ));
             }
             "live.css" => {
-                let _ = req.respond(bytes(
+                req.respond(bytes(
                     200,
                     LIVE_CSS.as_bytes().to_vec(),
                     "text/css; charset=utf-8",
                 ));
             }
             _ => {
-                let _ = req.respond(text(404, "not found"));
+                req.respond(text(404, "not found"));
             }
         }
         return;
@@ -363,11 +357,11 @@ fn handle(req: tiny_http::Request, state: &State) {
     let version = state.status.lock().map(|s| s.version).unwrap_or(0);
     let Some(site) = state.current() else {
         let page = "<!doctype html><meta charset=\"utf-8\"><title>Build failed</title><body><p>The site could not be built; the errors are listed over this page and in the terminal.</p></body>";
-        let _ = req.respond(html(500, page.as_bytes().to_vec(), version));
+        req.respond(html(500, page.as_bytes().to_vec(), version));
         return;
     };
     let Some(rel) = output_path(&path) else {
-        let _ = req.respond(text(403, "forbidden"));
+        req.respond(text(403, "forbidden"));
         return;
     };
     let response = match site.file(&rel) {
@@ -375,47 +369,20 @@ fn handle(req: tiny_http::Request, state: &State) {
         Some(Ok(body)) => bytes(200, body, content_type(&rel)),
         Some(Err(e)) => text(500, &e.to_string()),
         None if site.has(&format!("{}/index.html", rel)) => {
-            let mut r = text(301, "moved");
-            if let Ok(h) =
-                tiny_http::Header::from_bytes("Location", format!("{}/", path).as_bytes())
-            {
-                r.add_header(h);
-            }
-            r
+            text(301, "moved").header("Location", format!("{}/", path))
         }
         None => match site.file("404.html") {
             Some(Ok(body)) => html(404, body, version),
             _ => text(404, "not found"),
         },
     };
-    let _ = req.respond(response);
+    req.respond(response);
 }
 
-type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+use http::{text, Response};
 
 fn bytes(code: u16, body: Vec<u8>, ctype: &str) -> Response {
-    // A known length, never chunked: pages are whole in memory anyway.
-    let mut r = tiny_http::Response::from_data(body)
-        .with_status_code(code)
-        .with_chunked_threshold(usize::MAX);
-    for (k, v) in [
-        ("Content-Type", ctype),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-    ] {
-        if let Ok(h) = tiny_http::Header::from_bytes(k, v) {
-            r.add_header(h);
-        }
-    }
-    r
-}
-
-fn text(code: u16, msg: &str) -> Response {
-    bytes(
-        code,
-        format!("{}\n", msg).into_bytes(),
-        "text/plain; charset=utf-8",
-    )
+    Response::new(code, body, ctype)
 }
 
 /// An HTML page with the reload script added before `</head>`; the script
@@ -440,7 +407,7 @@ fn inject(mut body: Vec<u8>, version: u64) -> Vec<u8> {
 /// Server-sent events for the page at `?path=`: the current status at
 /// once, then one event per rebuild, and a comment every 15 s to notice
 /// closed pages.
-fn events(req: tiny_http::Request, state: &State, query: &str) {
+fn events(req: http::Request, state: &State, query: &str) {
     // The parameter is the page's path, itself percent-encoded once more.
     let param = query
         .split('&')
@@ -457,8 +424,8 @@ fn events(req: tiny_http::Request, state: &State, query: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(Client { tx, rel, shown });
-    let mut w = req.into_writer();
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
+    let mut w = req.into_stream();
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
     if w.write_all(head.as_bytes())
         .and_then(|_| w.write_all(first.as_bytes()))
         .and_then(|_| w.flush())
@@ -467,7 +434,7 @@ fn events(req: tiny_http::Request, state: &State, query: &str) {
         return;
     }
     loop {
-        let msg = match rx.recv_timeout(Duration::from_secs(15)) {
+        let msg = match rx.recv_timeout(KEEP_ALIVE) {
             Ok(m) => m,
             Err(mpsc::RecvTimeoutError::Timeout) => ": keep-alive\n\n".to_string(),
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -477,6 +444,9 @@ fn events(req: tiny_http::Request, state: &State, query: &str) {
         }
     }
 }
+
+/// How often an idle event stream is written to; see [`events`].
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 fn open_browser(url: &str) {
     let cmd = if cfg!(target_os = "macos") {

@@ -13,6 +13,18 @@ import { repo, bin, artifacts, launch } from "./chromium.mjs";
 const work = "content/works/a-unified-and-biologically-plausible-relational-graph.md";
 
 let dir, server, url, browser;
+// What `serve` printed, for the message of a failed wait.
+const log = [];
+
+// Waits for `promise`; on failure, says what the server printed meanwhile.
+async function withLog(promise) {
+  try {
+    return await promise;
+  } catch (e) {
+    e.message += "\nserve printed:\n" + log.join("\n");
+    throw e;
+  }
+}
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "scholarsite-serve-"));
@@ -21,7 +33,10 @@ before(async () => {
   server = spawn(bin, ["serve", "--root", dir, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: server.stdout });
   url = await new Promise((resolve, reject) => {
-    lines.on("line", (l) => { if (l.startsWith("serving ")) resolve(l.split(" ")[1]); });
+    lines.on("line", (l) => {
+      log.push(`${new Date().toISOString()} ${l}`);
+      if (l.startsWith("serving ")) resolve(l.split(" ")[1]);
+    });
     server.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
   });
   browser = await launch();
@@ -44,13 +59,13 @@ test("an edit reloads the page; a broken file shows an overlay until fixed", asy
 
   const reloaded = page.waitForNavigation({ timeout: 30000 });
   writeFileSync(file, good.replace("A Unified and Biologically-Plausible", "A Live-Reloaded Unified"));
-  await reloaded;
+  await withLog(reloaded);
   await page.locator(".work-title", { hasText: "A Live-Reloaded Unified" }).waitFor({ timeout: 5000 });
 
   // Break it: the page stays and lists the error, as text.
   writeFileSync(file, good.replace("year = 2022", 'year = "<img src=x onerror=alert(1)>"'));
   const overlay = page.locator("#scholarsite-errors");
-  await overlay.waitFor({ timeout: 30000 });
+  await withLog(overlay.waitFor({ timeout: 30000 }));
   const text = await overlay.innerText();
   assert.match(text, /a-unified-and-biologically-plausible-relational-graph\.md:4/);
   assert.match(text, /year/);
@@ -61,7 +76,7 @@ test("an edit reloads the page; a broken file shows an overlay until fixed", asy
   // Fix it: the overlay goes, and the page reloads with the new text.
   const again = page.waitForNavigation({ timeout: 30000 });
   writeFileSync(file, good.replace("A Unified and Biologically-Plausible", "A Fixed Unified"));
-  await again;
+  await withLog(again);
   await page.locator(".work-title", { hasText: "A Fixed Unified" }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator("#scholarsite-errors").count(), 0);
   assert.deepEqual(problems, []);
@@ -78,6 +93,6 @@ test("a page that does not show the change is not reloaded", async () => {
   const reloaded = watcher.waitForNavigation({ timeout: 30000 });
   // The venue shows on this work's page and its author's profile only.
   writeFileSync(file, readFileSync(file, "utf8").replace(/venue = "[^"]*"/, 'venue = "Only Dajiang Zhu Shows This"'));
-  await reloaded;
+  await withLog(reloaded);
   assert.equal(await page.evaluate(() => window.__marker), 1, "the other profile kept its state");
 });

@@ -59,28 +59,7 @@ impl Server {
 
     /// One raw request; the path is sent exactly as given.
     fn request(&self, method: &str, path: &str) -> Response {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(DEADLINE)).unwrap();
-        write!(
-            s,
-            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            method, path, self.addr
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        Response {
-            status,
-            headers: head.to_ascii_lowercase(),
-            body: body.to_string(),
-        }
+        request(&self.addr, method, path)
     }
 
     fn get(&self, path: &str) -> Response {
@@ -176,6 +155,32 @@ fn without_script(body: &str) -> String {
     format!("{}{}", &body[..start], &body[end..])
 }
 
+/// One raw request to the server at `addr`; the path is sent exactly as given.
+fn request(addr: &str, method: &str, path: &str) -> Response {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    write!(
+        s,
+        "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        method, path, addr
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Response {
+        status,
+        headers: head.to_ascii_lowercase(),
+        body: body.to_string(),
+    }
+}
+
 #[test]
 fn serves_the_site_safely() {
     let site = Site::example();
@@ -256,6 +261,41 @@ fn serves_the_site_safely() {
     );
     assert_eq!(srv.request("POST", "/").status, 405);
     assert_eq!(srv.get("/__scholarsite/live.js").status, 200);
+}
+
+#[test]
+fn open_event_streams_and_idle_connections_hold_up_no_request() {
+    let site = Site::example();
+    let srv = Server::start(&site, &[]);
+    // Pages left open, and connections a browser opened and left idle.
+    let streams: Vec<Events> = (0..12).map(|_| srv.events(ZHU)).collect();
+    let idle: Vec<TcpStream> = (0..12)
+        .map(|_| TcpStream::connect(&srv.addr).unwrap())
+        .collect();
+    // Many requests at once, as a page's assets are fetched: each is served.
+    let threads: Vec<_> = (0..24)
+        .map(|_| {
+            let addr = srv.addr.clone();
+            std::thread::spawn(move || request(&addr, "GET", WORK_PAGE).status)
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    drop((streams, idle));
+    // A malformed request head is refused, and an oversized one too.
+    let raw = |bytes: &[u8]| {
+        let mut s = TcpStream::connect(&srv.addr).unwrap();
+        s.set_read_timeout(Some(DEADLINE)).unwrap();
+        let _ = s.write_all(bytes);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    assert!(raw(b"NOT HTTP AT ALL\r\n\r\n").starts_with("HTTP/1.1 400 "));
+    let huge = format!("GET / HTTP/1.1\r\nX-Long: {}\r\n", "a".repeat(20_000));
+    assert!(raw(huge.as_bytes()).starts_with("HTTP/1.1 431 "));
+    assert_eq!(srv.get("/").status, 200, "the server still serves");
 }
 
 #[test]
