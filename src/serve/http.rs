@@ -25,7 +25,7 @@ pub struct Request {
 }
 
 pub struct Response {
-    pub code: u16,
+    code: u16,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
 }
@@ -121,13 +121,14 @@ fn reason(code: u16) -> &'static str {
     }
 }
 
-fn write_response(stream: &mut TcpStream, head_only: bool, r: Response) -> std::io::Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        r.code,
-        reason(r.code),
-        r.body.len()
-    );
+/// The status line and headers; without a length, the body ends when the
+/// connection closes.
+fn head(r: &Response, length: Option<usize>) -> String {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", r.code, reason(r.code));
+    if let Some(n) = length {
+        out.push_str(&format!("Content-Length: {}\r\n", n));
+    }
+    out.push_str("Connection: close\r\n");
     for (k, v) in &r.headers {
         out.push_str(k);
         out.push_str(": ");
@@ -135,7 +136,11 @@ fn write_response(stream: &mut TcpStream, head_only: bool, r: Response) -> std::
         out.push_str("\r\n");
     }
     out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
+    out
+}
+
+fn write_response(stream: &mut TcpStream, head_only: bool, r: Response) -> std::io::Result<()> {
+    let mut bytes = head(&r, Some(r.body.len())).into_bytes();
     if !head_only {
         bytes.extend_from_slice(&r.body);
     }
@@ -150,10 +155,13 @@ impl Request {
         let _ = write_response(&mut self.stream, head_only, r);
     }
 
-    /// The connection itself, for a response written as it comes (the
-    /// event stream).
-    pub fn into_stream(self) -> TcpStream {
-        let _ = self.stream.set_read_timeout(None);
-        self.stream
+    /// Sends the head of a 200 response of `content_type` whose body is
+    /// written as it comes (the event stream), and gives the connection
+    /// to write it on.
+    pub fn into_stream(mut self, content_type: &str) -> std::io::Result<TcpStream> {
+        self.stream.set_read_timeout(None)?;
+        let r = Response::new(200, Vec::new(), content_type);
+        self.stream.write_all(head(&r, None).as_bytes())?;
+        Ok(self.stream)
     }
 }

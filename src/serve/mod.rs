@@ -18,6 +18,7 @@ pub mod watch;
 use crate::render::{self, Renderer};
 use crate::{Error, Options, Prepared};
 use files::{content_type, output_path};
+use http::{text, Response};
 use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
@@ -335,14 +336,14 @@ fn handle(req: http::Request, state: &State) {
         match name {
             "events" => events(req, state, query),
             "live.js" => {
-                req.respond(bytes(
+                req.respond(Response::new(
                     200,
                     LIVE_JS.as_bytes().to_vec(),
                     "text/javascript; charset=utf-8",
                 ));
             }
             "live.css" => {
-                req.respond(bytes(
+                req.respond(Response::new(
                     200,
                     LIVE_CSS.as_bytes().to_vec(),
                     "text/css; charset=utf-8",
@@ -366,7 +367,7 @@ fn handle(req: http::Request, state: &State) {
     };
     let response = match site.file(&rel) {
         Some(Ok(body)) if content_type(&rel).starts_with("text/html") => html(200, body, version),
-        Some(Ok(body)) => bytes(200, body, content_type(&rel)),
+        Some(Ok(body)) => Response::new(200, body, content_type(&rel)),
         Some(Err(e)) => text(500, &e.to_string()),
         None if site.has(&format!("{}/index.html", rel)) => {
             text(301, "moved").header("Location", format!("{}/", path))
@@ -379,16 +380,10 @@ fn handle(req: http::Request, state: &State) {
     req.respond(response);
 }
 
-use http::{text, Response};
-
-fn bytes(code: u16, body: Vec<u8>, ctype: &str) -> Response {
-    Response::new(code, body, ctype)
-}
-
 /// An HTML page with the reload script added before `</head>`; the script
 /// is told which build the page comes from.
 fn html(code: u16, body: Vec<u8>, version: u64) -> Response {
-    bytes(code, inject(body, version), "text/html; charset=utf-8")
+    Response::new(code, inject(body, version), "text/html; charset=utf-8")
 }
 
 fn inject(mut body: Vec<u8>, version: u64) -> Vec<u8> {
@@ -424,10 +419,10 @@ fn events(req: http::Request, state: &State, query: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(Client { tx, rel, shown });
-    let mut w = req.into_stream();
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-    if w.write_all(head.as_bytes())
-        .and_then(|_| w.write_all(first.as_bytes()))
+    let Ok(mut w) = req.into_stream("text/event-stream") else {
+        return;
+    };
+    if w.write_all(first.as_bytes())
         .and_then(|_| w.flush())
         .is_err()
     {
