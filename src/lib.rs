@@ -91,6 +91,8 @@ pub struct Report {
     pub files: usize,
     pub written: usize,
     pub unchanged: usize,
+    /// Of the unchanged, the pages kept without being rendered again.
+    pub kept: usize,
     pub removed: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
@@ -570,6 +572,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     report.files = n;
     report.written = commit.written;
     report.unchanged = commit.unchanged;
+    report.kept = commit.kept;
     report.removed = commit.removed;
     Ok(report)
 }
@@ -585,7 +588,7 @@ fn render_site(
     let items = timings.time("items", || {
         render::Renderer::work_items(&site.corpus, &site.derived, &site.config, theme)
     })?;
-    let renderer = render::Renderer::new(
+    let mut renderer = render::Renderer::new(
         &site.corpus,
         &site.derived,
         &site.config,
@@ -593,6 +596,11 @@ fn render_site(
         &site.groups,
         &items,
     );
+    // Without the program's hash a page's digest would not cover the code
+    // that renders it, so nothing is kept.
+    if let Some(program) = program_hash() {
+        renderer = renderer.keeping(out, program);
+    }
     let jobs = timings.time("plan", || {
         render::plan(&site.corpus, &site.derived, &site.config, theme)
     });

@@ -188,8 +188,8 @@ fn report_as_json(r: &Report) -> String {
         .map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64()))
         .collect();
     format!(
-        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
-        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
+        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"kept\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
+        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.kept, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
     )
 }
 
@@ -212,6 +212,12 @@ fn summary(r: &Report, verb: &str) -> String {
             r.unchanged,
             r.removed
         ));
+        if r.kept > 0 {
+            s.push_str(&format!(
+                " ({} unchanged pages kept without rendering)",
+                r.kept
+            ));
+        }
     }
     if !r.warnings.is_empty() {
         s.push_str(&format!("\n{} warning(s)", r.warnings.len()));

@@ -19,13 +19,17 @@ use std::time::SystemTime;
 use xxhash_rust::xxh3::xxh3_128;
 
 pub const MANIFEST: &str = ".scholarsite-manifest";
-const MANIFEST_HEADER: &str = "# scholarsite output manifest v1: size, xxh3-128, path";
+const MANIFEST_HEADER: &str = "# scholarsite output manifest v2: size, xxh3-128, page digest, path";
+/// Manifests of v1 carry no page digests: every page is rendered again.
+const MANIFEST_V1: &str = "# scholarsite output manifest v1";
 const INPUTS_PREFIX: &str = "# inputs ";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Written,
     Unchanged,
+    /// Unchanged, and known to be so without rendering it again.
+    Kept,
 }
 
 #[derive(Clone, Debug)]
@@ -33,20 +37,33 @@ pub struct FileRecord {
     pub rel: String,
     pub size: u64,
     pub hash: u128,
+    /// The digest of what the page was rendered from (template, values,
+    /// theme and program), when it came from a template.
+    pub digest: Option<u128>,
     pub status: Status,
+}
+
+/// What the last build's manifest says of one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Recorded {
+    size: u64,
+    hash: u128,
+    digest: Option<u128>,
 }
 
 #[derive(Debug, Default)]
 pub struct CommitReport {
     pub written: usize,
     pub unchanged: usize,
+    /// Of the unchanged, the pages that were not rendered again.
+    pub kept: usize,
     pub removed: usize,
 }
 
 pub struct Output {
     dir: PathBuf,
     staging: PathBuf,
-    old: HashMap<String, (u64, u128)>,
+    old: HashMap<String, Recorded>,
     /// Modification time of the old manifest: output files newer than it
     /// were changed by someone else.
     old_time: Option<SystemTime>,
@@ -155,7 +172,15 @@ impl Output {
 
     /// Writes one file unless the last build wrote the same bytes. Safe to
     /// call from many threads.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<FileRecord, Error> {
+    /// `digest` is what the page was rendered from, recorded so that the
+    /// next build can keep the page without rendering it
+    /// ([`Output::kept`]).
+    pub fn write(
+        &self,
+        rel: &str,
+        bytes: &[u8],
+        digest: Option<u128>,
+    ) -> Result<FileRecord, Error> {
         check_rel(rel).map_err(|why| Error::UnsafeOutput {
             path: PathBuf::from(rel),
             why,
@@ -167,6 +192,7 @@ impl Output {
                 rel: rel.to_string(),
                 size,
                 hash,
+                digest,
                 status: Status::Unchanged,
             });
         }
@@ -180,12 +206,32 @@ impl Output {
             rel: rel.to_string(),
             size,
             hash,
+            digest,
             status: Status::Written,
         })
     }
 
     fn unchanged(&self, rel: &str, size: u64, hash: u128) -> bool {
-        self.old.get(rel) == Some(&(size, hash)) && self.intact(rel, size)
+        self.old
+            .get(rel)
+            .is_some_and(|o| o.size == size && o.hash == hash)
+            && self.intact(rel, size)
+    }
+
+    /// The record of the page `rel` when the last build rendered it from
+    /// the same `digest` and its file is intact: then rendering it again
+    /// would give the same bytes, and it need not be rendered at all.
+    pub fn kept(&self, rel: &str, digest: u128) -> Option<FileRecord> {
+        let o = self.old.get(rel)?;
+        (o.digest == Some(digest) && check_rel(rel).is_ok() && self.intact(rel, o.size)).then(
+            || FileRecord {
+                rel: rel.to_string(),
+                size: o.size,
+                hash: o.hash,
+                digest: Some(digest),
+                status: Status::Kept,
+            },
+        )
     }
 
     /// The output file `rel` is there with the size the last build wrote,
@@ -215,10 +261,7 @@ impl Output {
         use rayon::prelude::*;
         !self.cold
             && self.old_inputs == Some(inputs)
-            && self
-                .old
-                .par_iter()
-                .all(|(rel, &(size, _))| self.intact(rel, size))
+            && self.old.par_iter().all(|(rel, o)| self.intact(rel, o.size))
     }
 
     /// How many files the last build wrote.
@@ -242,6 +285,10 @@ impl Output {
             match f.status {
                 Status::Written => report.written += 1,
                 Status::Unchanged => report.unchanged += 1,
+                Status::Kept => {
+                    report.unchanged += 1;
+                    report.kept += 1;
+                }
             }
         }
         if self.cold {
@@ -310,20 +357,37 @@ fn render_manifest(files: &[FileRecord], inputs: Option<u128>) -> String {
     if let Some(h) = inputs {
         s.push_str(&format!("{}{:032x}\n", INPUTS_PREFIX, h));
     }
+    use std::fmt::Write as _;
     for f in files {
-        s.push_str(&format!("{}\t{:032x}\t{}\n", f.size, f.hash, f.rel));
+        let _ = write!(s, "{}\t{:032x}\t", f.size, f.hash);
+        match f.digest {
+            Some(d) => {
+                let _ = write!(s, "{:032x}", d);
+            }
+            None => s.push('-'),
+        }
+        s.push('\t');
+        s.push_str(&f.rel);
+        s.push('\n');
     }
     s
 }
 
-fn parse_manifest(text: &str) -> HashMap<String, (u64, u128)> {
+fn parse_manifest(text: &str) -> HashMap<String, Recorded> {
+    let v1 = text.starts_with(MANIFEST_V1);
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
-            let mut parts = l.splitn(3, '\t');
+            let mut parts = l.splitn(if v1 { 3 } else { 4 }, '\t');
             let size = parts.next()?.parse().ok()?;
             let hash = u128::from_str_radix(parts.next()?, 16).ok()?;
-            Some((parts.next()?.to_string(), (size, hash)))
+            let digest = if v1 {
+                None
+            } else {
+                u128::from_str_radix(parts.next()?, 16).ok()
+            };
+            let rec = Recorded { size, hash, digest };
+            Some((parts.next()?.to_string(), rec))
         })
         .collect()
 }
@@ -380,13 +444,42 @@ mod tests {
 
     #[test]
     fn manifest_round_trip() {
-        let files = vec![FileRecord {
-            rel: "a/b.html".into(),
-            size: 3,
-            hash: 42,
-            status: Status::Written,
-        }];
+        let files = vec![
+            FileRecord {
+                rel: "a/b.html".into(),
+                size: 3,
+                hash: 42,
+                digest: Some(9),
+                status: Status::Written,
+            },
+            FileRecord {
+                rel: "a/c.json".into(),
+                size: 4,
+                hash: 43,
+                digest: None,
+                status: Status::Written,
+            },
+        ];
         let m = parse_manifest(&render_manifest(&files, Some(7)));
-        assert_eq!(m.get("a/b.html"), Some(&(3, 42)));
+        let rec = |size, hash, digest| Some(Recorded { size, hash, digest });
+        assert_eq!(m.get("a/b.html").copied(), rec(3, 42, Some(9)));
+        assert_eq!(m.get("a/c.json").copied(), rec(4, 43, None));
+    }
+
+    #[test]
+    fn v1_manifest_has_no_digests() {
+        let text = format!(
+            "{}: size, xxh3-128, path\n3\t{:032x}\ta/b.html\n",
+            MANIFEST_V1, 42
+        );
+        let m = parse_manifest(&text);
+        assert_eq!(
+            m.get("a/b.html").copied(),
+            Some(Recorded {
+                size: 3,
+                hash: 42,
+                digest: None
+            })
+        );
     }
 }

@@ -61,6 +61,90 @@ pub struct Renderer<'a> {
     pub theme: &'a Theme,
     groups: &'a [Vec<u32>],
     site: Value,
+    keep: Option<Keep<'a>>,
+}
+
+/// The last build's output, to keep pages from: a page whose digest is
+/// the one recorded for its file is not rendered again.
+struct Keep<'a> {
+    out: &'a Output,
+    /// Stands for all that a page's bytes depend on besides its own
+    /// values: this program, the theme and the site-wide values.
+    salt: u128,
+}
+
+impl Keep<'_> {
+    /// Tera's output is a function of the templates and the values they
+    /// are given, so equal digests mean equal bytes. `parts` are values
+    /// the page is completed from after the digest (see
+    /// [`Renderer::page_from`]).
+    fn digest(&self, template: &str, path: &str, page: &Value, parts: &[Value]) -> u128 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&self.salt.to_le_bytes());
+        for part in [template, path] {
+            hash_str(&mut h, part);
+        }
+        hash_value(&mut h, page);
+        h.update(&(parts.len() as u64).to_le_bytes());
+        for p in parts {
+            hash_value(&mut h, p);
+        }
+        h.digest128()
+    }
+}
+
+fn hash_str(h: &mut xxhash_rust::xxh3::Xxh3, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+/// Feeds a value to the hasher: a tag per kind, lengths before contents,
+/// so that different values never feed the same bytes. Serialising the
+/// value as JSON would escape every string first, which cost more than
+/// the hashing.
+fn hash_value(h: &mut xxhash_rust::xxh3::Xxh3, v: &Value) {
+    match v {
+        Value::Null => h.update(b"n"),
+        Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                h.update(b"u");
+                h.update(&u.to_le_bytes());
+            } else if let Some(i) = n.as_i64() {
+                h.update(b"i");
+                h.update(&i.to_le_bytes());
+            } else {
+                h.update(b"d");
+                h.update(&n.as_f64().unwrap_or(f64::NAN).to_bits().to_le_bytes());
+            }
+        }
+        Value::String(s) => {
+            h.update(b"s");
+            hash_str(h, s);
+        }
+        Value::Array(a) => {
+            h.update(b"a");
+            h.update(&(a.len() as u64).to_le_bytes());
+            a.iter().for_each(|x| hash_value(h, x));
+        }
+        // Maps iterate in key order, so equal maps feed equal bytes.
+        Value::Object(m) => {
+            h.update(b"o");
+            h.update(&(m.len() as u64).to_le_bytes());
+            for (k, x) in m {
+                hash_str(h, k);
+                hash_value(h, x);
+            }
+        }
+    }
+}
+
+/// One output of a job.
+enum Piece {
+    /// New bytes, with the digest of the values a page was rendered from.
+    Bytes(Vec<u8>, Option<u128>),
+    /// A page left as the last build wrote it.
+    Kept(FileRecord),
 }
 
 impl<'a> Renderer<'a> {
@@ -85,7 +169,23 @@ impl<'a> Renderer<'a> {
             theme,
             groups,
             site,
+            keep: None,
         }
+    }
+
+    /// Pages whose values, theme and program (`program`, its hash) are
+    /// those the last build of `out` rendered them from are kept as they
+    /// are instead of being rendered again.
+    pub fn keeping(mut self, out: &'a Output, program: u128) -> Self {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&program.to_le_bytes());
+        h.update(&self.theme.fingerprint.to_le_bytes());
+        hash_value(&mut h, &self.site);
+        self.keep = Some(Keep {
+            out,
+            salt: h.digest128(),
+        });
+        self
     }
 
     /// Renders `work_item.html` without abstract for every work.
@@ -120,12 +220,14 @@ impl<'a> Renderer<'a> {
 
     /// A work's list item from `work_item.html`.
     fn work_item_html(&self, w: u32, with_abstract: bool) -> Result<String, Error> {
+        self.item_html(self.views.work_item(w, with_abstract), with_abstract)
+    }
+
+    /// `work_item.html` of a work's view (from [`Views::work_item`]).
+    fn item_html(&self, work: Value, with_abstract: bool) -> Result<String, Error> {
         self.fragment(
             "work_item.html",
-            views::with(
-                json!({"abstract": with_abstract}),
-                [("work", self.views.work_item(w, with_abstract))],
-            ),
+            views::with(json!({"abstract": with_abstract}), [("work", work)]),
         )
     }
 
@@ -138,15 +240,39 @@ impl<'a> Renderer<'a> {
         self.theme.tera.render(template, &ctx).map_err(err)
     }
 
-    fn page(&self, template: &str, page: Value, path: &str) -> Result<Vec<u8>, Error> {
+    fn page(&self, template: &str, page: Value, path: &str) -> Result<Piece, Error> {
+        self.page_from(template, page, path, &[], |_| Ok(()))
+    }
+
+    /// A page whose values are completed by `fill`, from `parts` and the
+    /// theme alone, only when it has to be rendered: the digest covers
+    /// `parts` in place of what `fill` would add.
+    fn page_from(
+        &self,
+        template: &str,
+        mut page: Value,
+        path: &str,
+        parts: &[Value],
+        fill: impl FnOnce(&mut Value) -> Result<(), Error>,
+    ) -> Result<Piece, Error> {
+        let digest = self
+            .keep
+            .as_ref()
+            .map(|k| k.digest(template, path, &page, parts));
+        if let (Some(k), Some(d)) = (&self.keep, digest) {
+            if let Some(rec) = k.out.kept(path, d) {
+                return Ok(Piece::Kept(rec));
+            }
+        }
+        fill(&mut page)?;
         // from_value moves the view in; Context::insert would serialise the
         // whole tree again, which was a tenth of a large build.
         let mut top = serde_json::Map::with_capacity(3);
         top.insert("site".into(), self.site.clone());
         top.insert("page".into(), page);
         top.insert("path".into(), Value::String(path.to_string()));
-        self.fragment(template, Value::Object(top))
-            .map(String::into_bytes)
+        let html = self.fragment(template, Value::Object(top))?;
+        Ok(Piece::Bytes(html.into_bytes(), digest))
     }
 
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
@@ -275,15 +401,29 @@ impl<'a> Renderer<'a> {
         Some((job, i))
     }
 
-    /// Renders one job into (output path, bytes) pairs.
+    /// Renders one job into (output path, bytes) pairs. Only for a
+    /// renderer that keeps nothing: every page is rendered.
     pub fn render(&self, job: Job) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        let paths = self.outputs(job);
-        let bytes = self.render_bytes(job, &paths)?;
-        debug_assert_eq!(paths.len(), bytes.len(), "{:?}", job);
-        Ok(paths.into_iter().zip(bytes).collect())
+        assert!(self.keep.is_none(), "a keeping renderer returns pieces");
+        let pieces = self.pieces(job)?;
+        Ok(pieces
+            .into_iter()
+            .map(|(rel, p)| match p {
+                Piece::Bytes(b, _) => (rel, b),
+                Piece::Kept(_) => unreachable!("nothing is kept without a last build"),
+            })
+            .collect())
     }
 
-    fn render_bytes(&self, job: Job, paths: &[String]) -> Result<Vec<Vec<u8>>, Error> {
+    fn pieces(&self, job: Job) -> Result<Vec<(String, Piece)>, Error> {
+        let paths = self.outputs(job);
+        let pieces = self.render_pieces(job, &paths)?;
+        debug_assert_eq!(paths.len(), pieces.len(), "{:?}", job);
+        Ok(paths.into_iter().zip(pieces).collect())
+    }
+
+    fn render_pieces(&self, job: Job, paths: &[String]) -> Result<Vec<Piece>, Error> {
+        let data = |b: Vec<u8>| Piece::Bytes(b, None);
         let v = &self.views;
         let (c, corpus, d) = (v.config, v.corpus, v.d);
         let per = c.per_page;
@@ -302,21 +442,39 @@ impl<'a> Renderer<'a> {
             }
             Job::Researcher(r) => {
                 let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
-                let works = d.works_of[r as usize]
+                // The works' items, with abstracts, are rendered only when
+                // the page is: the digest covers their values instead.
+                let mine = &d.works_of[r as usize];
+                let listed = mine
                     .iter()
-                    .map(|&w| Ok(v.listed_work(w, self.work_item_html(w, true)?)))
-                    .collect::<Result<_, Error>>()?;
-                let html = self.page("profile.html", v.profile(r, &g, works), path)?;
+                    .map(|&w| v.listed_work(w, String::new()))
+                    .collect();
+                let items: Vec<Value> = mine.iter().map(|&w| v.work_item(w, true)).collect();
+                let html = self.page_from(
+                    "profile.html",
+                    v.profile(r, &g, listed),
+                    path,
+                    &items,
+                    |page| {
+                        let Some(Value::Array(listed)) = page.get_mut("works") else {
+                            return Ok(());
+                        };
+                        for (l, item) in listed.iter_mut().zip(&items) {
+                            l["html"] = Value::String(self.item_html(item.clone(), true)?);
+                        }
+                        Ok(())
+                    },
+                )?;
                 let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
                 let explorer = self.page("explorer.html", v.explorer(r, &big), &paths[2])?;
                 let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
                 let embed = self.page("embed.html", v.embed(r, &small), &paths[3])?;
                 vec![
                     html,
-                    views::graph_json(&g),
+                    data(views::graph_json(&g)),
                     explorer,
                     embed,
-                    v.profile_json(r),
+                    data(v.profile_json(r)),
                 ]
             }
             Job::Group(gi) => {
@@ -345,7 +503,7 @@ impl<'a> Renderer<'a> {
                         v.group(group, members, &small, true),
                         &paths[1],
                     )?,
-                    views::graph_json(&g),
+                    data(views::graph_json(&g)),
                 ]
             }
             Job::Work(w) => vec![self.page("work.html", v.work(w), path)?],
@@ -385,8 +543,8 @@ impl<'a> Renderer<'a> {
                 vec![self.page("institutions.html", page, path)?]
             }
             Job::NotFound => vec![self.page("404.html", json!({}), path)?],
-            Job::Asset(a) => vec![self.theme.assets[a].bytes.clone()],
-            Job::Sitemap => vec![self.sitemap().into_bytes()],
+            Job::Asset(a) => vec![data(self.theme.assets[a].bytes.clone())],
+            Job::Sitemap => vec![data(self.sitemap().into_bytes())],
         })
     }
 
@@ -426,16 +584,20 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Renders every job in parallel, writing each result at once. The
+/// Renders every job in parallel, writing each result at once (or
+/// keeping it, for a renderer made [`keeping`](Renderer::keeping)). The
 /// records come back in job order whatever the thread count; of several
 /// failures the first in job order is returned.
 pub fn render_all(r: &Renderer, jobs: &[Job], out: &Output) -> Result<Vec<FileRecord>, Error> {
     let results: Vec<Result<Vec<FileRecord>, Error>> = jobs
         .par_iter()
         .map(|&job| {
-            r.render(job)?
+            r.pieces(job)?
                 .into_iter()
-                .map(|(rel, bytes)| out.write(&rel, &bytes))
+                .map(|(rel, piece)| match piece {
+                    Piece::Bytes(bytes, digest) => out.write(&rel, &bytes, digest),
+                    Piece::Kept(rec) => Ok(rec),
+                })
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect();

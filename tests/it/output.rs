@@ -173,3 +173,85 @@ fn unchanged_inputs_skip_only_an_intact_output() {
     assert!(run.stdout.contains(" 1 written,"), "{}", run.stdout);
     assert!(s.out("404.html").contains("moved"));
 }
+
+/// Pages kept without rendering (their values, theme and program are the
+/// last build's) never go stale: after each kind of edit, the rebuilt
+/// output equals a build from scratch of the same inputs.
+#[test]
+fn kept_pages_match_a_build_from_scratch() {
+    let s = Site::example();
+    s.build().ok();
+    let run = s.build().ok();
+    assert!(run.stdout.contains("inputs unchanged"), "{}", run.stdout);
+    let survey = "content/works/survey-on-individual-differences-in-visualization.md";
+    let researcher = "content/researchers/zhengliang-liu.md";
+    let edits: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+        // Shown only in the profile's items (with abstracts) and the work page.
+        (
+            survey,
+            Box::new(|t| t.replace("Developments in data", "Advances in data")),
+        ),
+        // A researcher's name shows on their co-authors' works and graphs.
+        (
+            researcher,
+            Box::new(|t| t.replace("name = \"Zhengliang Liu\"", "name = \"Z. Liu\"")),
+        ),
+        // A title shows in lists, graphs and topic pages.
+        (
+            survey,
+            Box::new(|t| t.replace("title = \"Survey on", "title = \"A survey on")),
+        ),
+    ];
+    for (path, edit) in &edits {
+        let text = edit(&std::fs::read_to_string(s.path(path)).unwrap());
+        s.file(path, &text);
+        let run = s.build().ok();
+        assert!(
+            run.stdout.contains("kept without rendering"),
+            "{}",
+            run.stdout
+        );
+        let fresh = Site::example();
+        for (p, _) in &edits {
+            fresh.file(p, &std::fs::read_to_string(s.path(p)).unwrap());
+        }
+        fresh.build().ok();
+        let (a, b) = (s.snapshot("output"), snapshot(&fresh.path("output")));
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (k, v) in &b {
+            assert!(
+                a[k] == *v || k == ".scholarsite-manifest",
+                "{} is stale after editing {}",
+                k,
+                path
+            );
+        }
+    }
+    assert!(s
+        .out("researchers/dajiang-zhu/index.html")
+        .contains("Z. Liu"));
+    assert!(s
+        .out("researchers/zhengliang-liu/index.html")
+        .contains("Advances in data"));
+    // A template every page uses: nothing is kept.
+    s.file(
+        "site.toml",
+        &format!(
+            "{}theme = \"t\"\n",
+            std::fs::read_to_string(s.path("site.toml")).unwrap()
+        ),
+    )
+    .file(
+        "themes/t/templates/work_item.html",
+        "<li class=\"work\">{{ work.title }} (changed)</li>",
+    );
+    let run = s.build().ok();
+    assert!(
+        !run.stdout.contains("kept without rendering"),
+        "{}",
+        run.stdout
+    );
+    assert!(s
+        .out("researchers/zhengliang-liu/index.html")
+        .contains("(changed)"));
+}
