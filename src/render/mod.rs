@@ -255,15 +255,16 @@ impl<'a> Renderer<'a> {
         parts: &[Value],
         fill: impl FnOnce(&mut Value) -> Result<(), Error>,
     ) -> Result<Piece, Error> {
-        let digest = self
-            .keep
-            .as_ref()
-            .map(|k| k.digest(template, path, &page, parts));
-        if let (Some(k), Some(d)) = (&self.keep, digest) {
-            if let Some(rec) = k.out.kept(path, d) {
-                return Ok(Piece::Kept(rec));
+        let digest = match &self.keep {
+            Some(k) => {
+                let d = k.digest(template, path, &page, parts);
+                if let Some(rec) = k.out.kept(path, d) {
+                    return Ok(Piece::Kept(rec));
+                }
+                Some(d)
             }
-        }
+            None => None,
+        };
         fill(&mut page)?;
         // from_value moves the view in; Context::insert would serialise the
         // whole tree again, which was a tenth of a large build.
