@@ -61,7 +61,6 @@ pub struct Derived {
     /// Per institution: works with an author affiliated there, newest first.
     pub institution_works: Vec<Vec<u32>>,
     pub bio_html: Vec<Option<SafeHtml>>,
-    pub abstract_html: Vec<Option<SafeHtml>>,
     pub institution_html: Vec<Option<SafeHtml>>,
     pub topic_html: Vec<Option<SafeHtml>>,
 }
@@ -194,17 +193,11 @@ pub fn compute_with(
         .as_ref()
         .filter(|p| unchanged.is_some() && topic_inputs_unchanged(p, corpus, config, &old_of))
         .map(|p| p.derived);
-    let (topic_prior, old_abstracts) = match prior {
-        Some(p) => (
-            Some(topics::Prior {
-                corpus: p.corpus,
-                old_of: &old_of,
-                memo: p.memo,
-            }),
-            Some((p.corpus, &p.derived.abstract_html)),
-        ),
-        None => (None, None),
-    };
+    let topic_prior = prior.map(|p| topics::Prior {
+        corpus: p.corpus,
+        old_of: &old_of,
+        memo: p.memo,
+    });
     let works_of = works_of(corpus, |r| unchanged.as_ref()?.works_of(r));
     let collaborators =
         collaborators::compute(corpus, &works_of, config.max_coauthors_per_work, |r| {
@@ -228,21 +221,6 @@ pub fn compute_with(
     }
     let institution_works = institution_works(corpus);
     let md = |s: &Option<String>| s.as_deref().map(markdown::render);
-    // An abstract the last run rendered is taken from it as it was.
-    let abstract_html = corpus
-        .works
-        .par_iter()
-        .enumerate()
-        .map(|(w, work)| {
-            let old = old_abstracts.and_then(|(old, html)| {
-                let o = old_of[w]? as usize;
-                let same = Arc::ptr_eq(&old.works[o], work)
-                    || old.works[o].abstract_md == work.abstract_md;
-                same.then(|| html[o].clone())
-            });
-            old.unwrap_or_else(|| md(&work.abstract_md))
-        })
-        .collect();
     let derived = Derived {
         works_of,
         collaborators,
@@ -256,7 +234,6 @@ pub fn compute_with(
             Some(u) => u.bio_html(),
             None => corpus.researchers.par_iter().map(|r| md(&r.bio)).collect(),
         },
-        abstract_html,
         institution_html: corpus
             .institutions
             .iter()

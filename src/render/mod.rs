@@ -139,6 +139,11 @@ fn hash_value(h: &mut xxhash_rust::xxh3::Xxh3, v: &Value) {
     }
 }
 
+/// The context of `work_item.html`.
+fn item_context(work: Value, with_abstract: bool) -> Value {
+    views::with(json!({"abstract": with_abstract}), [("work", work)])
+}
+
 /// One output of a job.
 enum Piece {
     /// New bytes, with the digest of the values a page was rendered from.
@@ -195,12 +200,26 @@ impl<'a> Renderer<'a> {
         config: &Config,
         theme: &Theme,
     ) -> Result<Strings, Error> {
+        // Each chunk renders into one reused buffer: a String per item
+        // would hold tera's 2 KB starting capacity for a 300-byte item
+        // until the whole list is collected.
+        const CHUNK: usize = 4096;
         let r = Renderer::new(corpus, d, config, theme, &[], &views::NO_STRINGS);
-        let short: Vec<String> = (0..corpus.works.len() as u32)
+        let n = corpus.works.len();
+        let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|w| r.work_item_html(w, false))
-            .collect::<Result<_, _>>()?;
-        Ok(short.into_iter().collect())
+            .map(|c| {
+                let (mut items, mut buf) = (Strings::default(), Vec::new());
+                for w in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    buf.clear();
+                    let work = r.views.work_item(w as u32, false);
+                    r.fragment_to("work_item.html", item_context(work, false), &mut buf)?;
+                    items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
+                }
+                Ok(items)
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Strings::concat(chunks))
     }
 
     /// A work's short list item: the one `work_items` rendered, or else
@@ -208,7 +227,7 @@ impl<'a> Renderer<'a> {
     fn listed_short(&self, w: u32) -> Result<Value, Error> {
         let html = match self.views.short_items.get(w as usize) {
             Some(s) => s.to_string(),
-            None => self.work_item_html(w, false)?,
+            None => self.item_html(self.views.work_item(w, false), false)?,
         };
         Ok(self.views.listed_work(w, html))
     }
@@ -218,26 +237,25 @@ impl<'a> Renderer<'a> {
         works.iter().map(|&w| self.listed_short(w)).collect()
     }
 
-    /// A work's list item from `work_item.html`.
-    fn work_item_html(&self, w: u32, with_abstract: bool) -> Result<String, Error> {
-        self.item_html(self.views.work_item(w, with_abstract), with_abstract)
-    }
-
     /// `work_item.html` of a work's view (from [`Views::work_item`]).
     fn item_html(&self, work: Value, with_abstract: bool) -> Result<String, Error> {
-        self.fragment(
-            "work_item.html",
-            views::with(json!({"abstract": with_abstract}), [("work", work)]),
-        )
+        self.fragment("work_item.html", item_context(work, with_abstract))
     }
 
     fn fragment(&self, template: &str, ctx: Value) -> Result<String, Error> {
+        let mut buf = Vec::new();
+        self.fragment_to(template, ctx, &mut buf)?;
+        Ok(String::from_utf8(buf).expect("tera writes UTF-8"))
+    }
+
+    /// Renders `template` with `ctx` onto the end of `buf`.
+    fn fragment_to(&self, template: &str, ctx: Value, buf: &mut Vec<u8>) -> Result<(), Error> {
         let err = |e: tera::Error| Error::Template {
             name: template.to_string(),
             message: theme::tera_message(&e),
         };
         let ctx = Context::from_value(ctx).map_err(err)?;
-        self.theme.tera.render(template, &ctx).map_err(err)
+        self.theme.tera.render_to(template, &ctx, buf).map_err(err)
     }
 
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Piece, Error> {
@@ -461,7 +479,9 @@ impl<'a> Renderer<'a> {
                             return Ok(());
                         };
                         for (l, item) in listed.iter_mut().zip(&items) {
-                            l["html"] = Value::String(self.item_html(item.clone(), true)?);
+                            let mut item = item.clone();
+                            views::render_abstract(&mut item);
+                            l["html"] = Value::String(self.item_html(item, true)?);
                         }
                         Ok(())
                     },
@@ -507,7 +527,10 @@ impl<'a> Renderer<'a> {
                     data(views::graph_json(&g)),
                 ]
             }
-            Job::Work(w) => vec![self.page("work.html", v.work(w), path)?],
+            Job::Work(w) => vec![self.page_from("work.html", v.work(w), path, &[], |page| {
+                Views::fill_work(page);
+                Ok(())
+            })?],
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;

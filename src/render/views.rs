@@ -97,17 +97,37 @@ impl Strings {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         Some(&self.text[start..end])
     }
+
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// The strings of `parts`, in order, in one buffer.
+    pub fn concat(parts: Vec<Strings>) -> Strings {
+        let len = parts.iter().map(|p| p.text.len()).sum();
+        let mut all = Strings {
+            text: String::with_capacity(len),
+            ends: Vec::with_capacity(parts.iter().map(|p| p.ends.len()).sum()),
+        };
+        for p in parts {
+            let base = all.text.len();
+            all.text.push_str(&p.text);
+            all.ends.extend(p.ends.iter().map(|e| base + e));
+        }
+        all
+    }
 }
 
-impl FromIterator<String> for Strings {
-    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
-        let mut s = Strings::default();
-        for item in iter {
-            s.text.push_str(&item);
-            s.ends.push(s.text.len());
-        }
-        s.text.shrink_to_fit();
-        s
+/// Replaces a work item's abstract source (from [`Views::work_item`]) by
+/// its sanitised HTML.
+pub fn render_abstract(item: &mut Value) {
+    let Some(obj) = item.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::String(md)) = obj.remove("abstract_md") {
+        let html = crate::markdown::render(&md);
+        obj.insert("abstract_html".into(), Value::String(html.as_str().into()));
     }
 }
 
@@ -195,7 +215,11 @@ impl<'a> Views<'a> {
             "doi_url": work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
             "link": work.url,
             "authors_count": work.authors.len(),
-            "abstract_html": if with_abstract { self.d.abstract_html[w as usize].as_ref() } else { None },
+            // The source stands in until `render_abstract`: the HTML of
+            // every abstract would be held for the whole build, and a kept
+            // page's digest needs only its source.
+            "abstract_md": if with_abstract { work.abstract_md.as_deref() } else { None },
+            "abstract_html": null,
         })
     }
 
@@ -651,16 +675,18 @@ impl<'a> Views<'a> {
         obj.insert("topics".into(), Value::Array(topics));
         obj.insert("permalink".into(), Value::String(permalink));
         obj.insert("jsonld".into(), Value::String(json_for_html(&jsonld)));
-        obj.insert(
-            "description".into(),
-            Value::String(
-                work.abstract_md
-                    .as_deref()
-                    .map(|a| crate::markdown::plain_excerpt(a, 200))
-                    .unwrap_or_default(),
-            ),
-        );
         item
+    }
+
+    /// A work page's values that follow from its abstract's source alone,
+    /// made only when the page is rendered.
+    pub fn fill_work(page: &mut Value) {
+        let description = match page.get("abstract_md") {
+            Some(Value::String(md)) => crate::markdown::plain_excerpt(md, 200),
+            _ => String::new(),
+        };
+        page["description"] = Value::String(description);
+        render_abstract(page);
     }
 
     /// A topic page; `works` are its works' list items.

@@ -10,7 +10,7 @@ fn hostile_strings_are_escaped() {
         "content/researchers/eve.md",
         "+++\nname = \"<script>alert('name')</script>\"\nheadline = '\" onmouseover=\"alert(1)'\nlinks = [{ label = \"<b>x</b>\", url = \"https://e.org/?q=\\\"><script>\" }]\n+++\nHello <script>alert('bio')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) <a href=\"javascript:alert(2)\">a</a>\n",
     )
-    .work("w", "title = \"</script><script>alert('title')</script>\"\nvenue = \"<iframe src=//evil>\"\nauthors = [{ id = \"eve\" }, \"<svg onload=alert(1)>\"]\ntopics = [\"<b>bold</b>\"]");
+    .work("w", "title = \"</script><script>alert('title')</script>\"\nvenue = \"<iframe src=//evil>\"\nauthors = [{ id = \"eve\" }, \"<svg onload=alert(1)>\"]\ntopics = [\"<b>bold</b>\"]\nabstract = \"Found <script>alert('abstract')</script> <img src=x onerror=alert(3)> [x](javascript:alert(4)) *here*.\"");
     s.build().ok();
     for rel in [
         "researchers/eve/index.html",
@@ -30,6 +30,14 @@ fn hostile_strings_are_escaped() {
         ] {
             assert!(!html.contains(bad), "{} contains {:?}", rel, bad);
         }
+    }
+    // The abstract is there, sanitised, on the profile and the work page.
+    for rel in ["researchers/eve/index.html", "works/w/index.html"] {
+        assert!(
+            s.out(rel).contains("<em>here</em>"),
+            "{} lacks the abstract",
+            rel
+        );
     }
     let profile = s.out("researchers/eve/index.html");
     assert!(profile.contains("&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;"));
