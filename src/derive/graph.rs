@@ -234,11 +234,17 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             weight: 1,
         });
         let mut people = 1;
+        // Two name-only authors of one work can be one person node.
+        let mut seen: Vec<&String> = Vec::new();
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             if *a == Author::Researcher(r) {
                 continue;
             }
             if let Some(p) = person_nodes.get(&super::collaborators::key_of(a)) {
+                if seen.contains(&p) {
+                    continue;
+                }
+                seen.push(p);
                 people += 1;
                 edges.push(Edge {
                     source: p.clone(),
@@ -476,14 +482,20 @@ pub fn group_slice(
         let work = &corpus.works[w as usize];
         let id = format!("work:{}", work.id);
         let mut people = 0;
+        let mut seen: Vec<&String> = Vec::new();
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             let source = match a {
-                Author::Researcher(r) if is_member(*r) => member_ids[member_pos[r]].clone(),
+                Author::Researcher(r) if is_member(*r) => &member_ids[member_pos[r]],
                 other => match person_nodes.get(&super::collaborators::key_of(other)) {
-                    Some(p) => p.clone(),
+                    Some(p) => p,
                     None => continue,
                 },
             };
+            if seen.contains(&source) {
+                continue;
+            }
+            seen.push(source);
+            let source = source.clone();
             people += 1;
             edges.push(Edge {
                 source,

@@ -197,3 +197,45 @@ fn embed_card() {
         "the snippet is shown as text"
     );
 }
+
+/// A work that lists one name-only co-author twice joins them once, on a
+/// profile's graph and a group's.
+#[test]
+fn edges_are_unique() {
+    let s = Site::new();
+    s.file(
+        "site.toml",
+        "title = \"Lab\"\n[[groups]]\nid = \"lab\"\nname = \"Lab\"\nmembers = [\"ada\"]\n",
+    )
+    .researcher("ada", "name = \"Ada\"")
+    .work(
+        "w",
+        "title = \"Notes\"\nauthors = [{ id = \"ada\" }, \"Bo Chen\", \"Bo Chen\"]",
+    );
+    s.build().ok();
+    for rel in ["researchers/ada/graph.json", "groups/lab/graph.json"] {
+        let g = json(&s, rel);
+        let edges: Vec<(String, String, String)> = g["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["source"].to_string(),
+                    e["target"].to_string(),
+                    e["kind"].to_string(),
+                )
+            })
+            .collect();
+        let mut unique = edges.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(edges.len(), unique.len(), "{}: {:?}", rel, edges);
+        assert!(
+            edges.iter().any(|e| e.0.contains("bo chen")),
+            "{}: {:?}",
+            rel,
+            edges
+        );
+    }
+}
