@@ -92,17 +92,24 @@ pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
     let cut_source = end < md.len();
     let md = &md[..end];
     let mut out = String::new();
+    // Counted as text is added: counting `out` after every event was
+    // quadratic in the prefix.
+    let mut chars = 0;
     for ev in Parser::new(md) {
         match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::Text(t) | Event::Code(t) => {
+                out.push_str(&t);
+                chars += t.chars().count();
+            }
             Event::SoftBreak | Event::HardBreak | Event::End(_) => {
                 if !out.ends_with(' ') {
                     out.push(' ');
+                    chars += 1;
                 }
             }
             _ => {}
         }
-        if out.chars().count() > max_chars {
+        if chars > max_chars {
             break;
         }
     }
