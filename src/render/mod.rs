@@ -78,7 +78,14 @@ impl Keep<'_> {
     /// are given, so equal digests mean equal bytes. `parts` are values
     /// the page is completed from after the digest (see
     /// [`Renderer::page_from`]).
-    fn digest(&self, template: &str, path: &str, page: &Value, parts: &[Value]) -> u128 {
+    fn digest(
+        &self,
+        template: &str,
+        path: &str,
+        page: &Value,
+        parts: &[Value],
+        drawn: Option<&Drawn>,
+    ) -> u128 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(&self.salt.to_le_bytes());
         for part in [template, path] {
@@ -88,6 +95,9 @@ impl Keep<'_> {
         h.update(&(parts.len() as u64).to_le_bytes());
         for p in parts {
             hash_value(&mut h, p);
+        }
+        if let Some(d) = drawn {
+            svg::digest_into(&mut h, d.graph, &d.style);
         }
         h.digest128()
     }
@@ -142,6 +152,13 @@ fn hash_value(h: &mut xxhash_rust::xxh3::Xxh3, v: &Value) {
 /// The context of `work_item.html`.
 fn item_context(work: Value, with_abstract: bool) -> Value {
     views::with(json!({"abstract": with_abstract}), [("work", work)])
+}
+
+/// A graph a page shows, drawn only when the page is rendered.
+struct Drawn<'g> {
+    graph: &'g crate::derive::graph::Graph,
+    style: svg::Style,
+    at: views::Drawing,
 }
 
 /// One output of a job.
@@ -259,23 +276,47 @@ impl<'a> Renderer<'a> {
     }
 
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Piece, Error> {
-        self.page_from(template, page, path, &[], |_| Ok(()))
+        self.page_from(template, page, path, &[], None, |_| Ok(()))
+    }
+
+    /// A page showing researcher `r`'s graph `g`, drawn as `at` draws it.
+    fn page_drawing(
+        &self,
+        template: &str,
+        page: Value,
+        path: &str,
+        (r, g, at): (u32, &crate::derive::graph::Graph, views::Drawing),
+    ) -> Result<Piece, Error> {
+        let drawn = self.drawn(r, g, at);
+        self.page_from(template, page, path, &[], Some(drawn), |_| Ok(()))
+    }
+
+    fn drawn<'g>(
+        &self,
+        r: u32,
+        graph: &'g crate::derive::graph::Graph,
+        at: views::Drawing,
+    ) -> Drawn<'g> {
+        let style = self.views.drawing_style(r, at);
+        Drawn { graph, style, at }
     }
 
     /// A page whose values are completed by `fill`, from `parts` and the
-    /// theme alone, only when it has to be rendered: the digest covers
-    /// `parts` in place of what `fill` would add.
+    /// theme alone, and by the drawing of `drawn`, only when it has to be
+    /// rendered: the digest covers `parts` and the graph in place of what
+    /// they would add.
     fn page_from(
         &self,
         template: &str,
         mut page: Value,
         path: &str,
         parts: &[Value],
+        drawn: Option<Drawn>,
         fill: impl FnOnce(&mut Value) -> Result<(), Error>,
     ) -> Result<Piece, Error> {
         let digest = match &self.keep {
             Some(k) => {
-                let d = k.digest(template, path, &page, parts);
+                let d = k.digest(template, path, &page, parts, drawn.as_ref());
                 if let Some(rec) = k.out.kept(path, d) {
                     return Ok(Piece::Kept(rec));
                 }
@@ -284,6 +325,9 @@ impl<'a> Renderer<'a> {
             None => None,
         };
         fill(&mut page)?;
+        if let Some(d) = drawn {
+            d.at.put(&mut page, svg::render(d.graph, self.views.config, &d.style));
+        }
         // from_value moves the view in; Context::insert would serialise the
         // whole tree again, which was a tenth of a large build.
         let mut top = serde_json::Map::with_capacity(3);
@@ -469,11 +513,13 @@ impl<'a> Renderer<'a> {
                     .map(|&w| v.listed_work(w, String::new()))
                     .collect();
                 let items: Vec<Value> = mine.iter().map(|&w| v.work_item(w, true)).collect();
+                let drawn = self.drawn(r, &g, views::Drawing::Profile);
                 let html = self.page_from(
                     "profile.html",
                     v.profile(r, &g, listed),
                     path,
                     &items,
+                    Some(drawn),
                     |page| {
                         let Some(Value::Array(listed)) = page.get_mut("works") else {
                             return Ok(());
@@ -487,9 +533,19 @@ impl<'a> Renderer<'a> {
                     },
                 )?;
                 let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
-                let explorer = self.page("explorer.html", v.explorer(r, &big), &paths[2])?;
+                let explorer = self.page_drawing(
+                    "explorer.html",
+                    v.explorer(r, &big),
+                    &paths[2],
+                    (r, &big, views::Drawing::Explorer),
+                )?;
                 let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
-                let embed = self.page("embed.html", v.embed(r, &small), &paths[3])?;
+                let embed = self.page_drawing(
+                    "embed.html",
+                    v.embed(r),
+                    &paths[3],
+                    (r, &small, views::Drawing::Embed),
+                )?;
                 vec![
                     html,
                     data(views::graph_json(&g)),
@@ -527,10 +583,14 @@ impl<'a> Renderer<'a> {
                     data(views::graph_json(&g)),
                 ]
             }
-            Job::Work(w) => vec![self.page_from("work.html", v.work(w), path, &[], |page| {
-                Views::fill_work(page);
-                Ok(())
-            })?],
+            Job::Work(w) => {
+                vec![
+                    self.page_from("work.html", v.work(w), path, &[], None, |page| {
+                        Views::fill_work(page);
+                        Ok(())
+                    })?,
+                ]
+            }
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;

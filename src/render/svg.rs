@@ -80,47 +80,97 @@ pub fn local_url(c: &Config, url: &str) -> String {
     }
 }
 
-/// A number to a fixed count of decimals, written through integer
-/// formatting: the float formatter was a tenth of a large build.
-struct Fixed<const DIGITS: u32>(f64);
-
-fn d1(x: f64) -> Fixed<1> {
-    Fixed(x)
+/// Appends `x` rounded to `digits` decimals. Digits are written into a
+/// buffer from the right: the float formatter, and then the formatting
+/// machinery itself, were most of the time spent drawing a graph.
+fn push_fixed(s: &mut String, x: f64, digits: u32) {
+    let t = (x * 10f64.powi(digits as i32)).round() as i64;
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    let mut rest = t.unsigned_abs();
+    let mut put = |d: u8, at: &mut usize| {
+        *at -= 1;
+        buf[*at] = d;
+    };
+    for _ in 0..digits {
+        put(b'0' + (rest % 10) as u8, &mut at);
+        rest /= 10;
+    }
+    put(b'.', &mut at);
+    loop {
+        put(b'0' + (rest % 10) as u8, &mut at);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if t < 0 {
+        put(b'-', &mut at);
+    }
+    // Only ASCII digits, '.' and '-' were written.
+    s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
-fn d2(x: f64) -> Fixed<2> {
-    Fixed(x)
+fn push_uint(s: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
-impl<const DIGITS: u32> std::fmt::Display for Fixed<DIGITS> {
-    /// Digits are written into a buffer from the right: padded integer
-    /// formatting was most of the time spent drawing a graph.
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let t = (self.0 * 10f64.powi(DIGITS as i32)).round() as i64;
-        let mut buf = [0u8; 24];
-        let mut at = buf.len();
-        let mut rest = t.unsigned_abs();
-        let mut put = |d: u8, at: &mut usize| {
-            *at -= 1;
-            buf[*at] = d;
-        };
-        for _ in 0..DIGITS {
-            put(b'0' + (rest % 10) as u8, &mut at);
-            rest /= 10;
+/// Appends `prefix`, then each number to one decimal, each followed by
+/// its separator: `<line x1="` 1.0 `" y1="` 2.0 `"` and the like.
+fn push_d1s(s: &mut String, prefix: &str, parts: &[(f64, &str)]) {
+    s.push_str(prefix);
+    for &(x, sep) in parts {
+        push_fixed(s, x, 1);
+        s.push_str(sep);
+    }
+}
+
+/// Feeds the hasher all that [`render`] draws from `g` and `st` (the
+/// configuration aside), so that a page can be kept without drawing its
+/// graph again.
+pub fn digest_into(h: &mut xxhash_rust::xxh3::Xxh3, g: &Graph, st: &Style) {
+    let text = |h: &mut xxhash_rust::xxh3::Xxh3, s: &str| {
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    for x in [st.width, st.height, st.margin_x, st.margin_y] {
+        h.update(&x.to_bits().to_le_bytes());
+    }
+    h.update(&(st.max_label as u64).to_le_bytes());
+    h.update(&[u8::from(st.hidden_labels)]);
+    text(h, &st.dom_id);
+    text(h, &st.title);
+    h.update(&(g.nodes.len() as u64).to_le_bytes());
+    for n in &g.nodes {
+        for part in [n.id.as_str(), n.kind, n.label.as_str()] {
+            text(h, part);
         }
-        put(b'.', &mut at);
-        loop {
-            put(b'0' + (rest % 10) as u8, &mut at);
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
+        match &n.url {
+            Some(u) => text(h, u),
+            None => h.update(b"-"),
         }
-        if t < 0 {
-            put(b'-', &mut at);
+        h.update(&n.weight.to_le_bytes());
+        h.update(&n.year.map_or(u32::MAX, u32::from).to_le_bytes());
+        h.update(&n.x.to_bits().to_le_bytes());
+        h.update(&n.y.to_bits().to_le_bytes());
+    }
+    h.update(&(g.edges.len() as u64).to_le_bytes());
+    for e in &g.edges {
+        for part in [e.source.as_str(), e.target.as_str(), e.kind] {
+            text(h, part);
         }
-        // Only ASCII digits, '.' and '-' were written.
-        f.write_str(std::str::from_utf8(&buf[at..]).unwrap_or_default())
+        h.update(&e.weight.to_le_bytes());
     }
 }
 
@@ -129,7 +179,7 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     let sy = st.height / 2.0 - st.margin_y;
     let centers = g.nodes.iter().filter(|n| n.kind == "researcher").count();
     let pos: Vec<(f64, f64)> = g.nodes.iter().map(|n| (n.x * sx, n.y * sy)).collect();
-    let index: std::collections::HashMap<&str, usize> = g
+    let index: foldhash::HashMap<&str, usize> = g
         .nodes
         .iter()
         .enumerate()
@@ -156,11 +206,19 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             continue;
         };
         let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
-        let _ = write!(
-            s,
-            "<line class=\"ge e-{}\" data-s=\"{}\" data-t=\"{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"{}\"/>",
-            e.kind, a, b, d1(pos[a].0), d1(pos[a].1), d1(pos[b].0), d1(pos[b].1), d2(w)
-        );
+        s.push_str("<line class=\"ge e-");
+        s.push_str(e.kind);
+        s.push_str("\" data-s=\"");
+        push_uint(&mut s, a as u64);
+        s.push_str("\" data-t=\"");
+        push_uint(&mut s, b as u64);
+        let (pa, pb) = (pos[a], pos[b]);
+        let xy = [(pa.0, "\" y1=\""), (pa.1, "\" x2=\""), (pb.0, "\" y2=\"")];
+        push_d1s(&mut s, "\" x1=\"", &xy);
+        push_fixed(&mut s, pb.1, 1);
+        s.push_str("\" stroke-width=\"");
+        push_fixed(&mut s, w, 2);
+        s.push_str("\"/>");
     }
     s.push_str("</g><g class=\"nodes\">");
 
@@ -201,13 +259,17 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             }
         })
         .collect();
+    let texts: Vec<String> = g
+        .nodes
+        .iter()
+        .map(|n| truncate(&n.label, st.max_label))
+        .collect();
     let mut label: Vec<Option<(f64, f64, &'static str, bool)>> = vec![None; g.nodes.len()];
     for &i in &order {
         let n = &g.nodes[i];
         let r = size(n.kind, n.weight, centers);
         let (x, y) = pos[i];
-        let text = truncate(&n.label, st.max_label);
-        let w = text.chars().count() as f64 * CHAR_W;
+        let w = texts[i].chars().count() as f64 * CHAR_W;
         let angle = y.atan2(x);
         let (tx, ty, anchor) = if n.kind == "researcher" && centers == 1 {
             (x, y + r + FONT + 3.0, "middle")
@@ -260,7 +322,9 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         full.push_str(": ");
         escape_html_into(&mut full, &n.label);
         if let Some(y) = n.year {
-            let _ = write!(full, " ({})", y);
+            full.push_str(" (");
+            push_uint(&mut full, u64::from(y));
+            full.push(')');
         }
         match &n.url {
             Some(u) => {
@@ -270,16 +334,18 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             }
             None => s.push_str("<g tabindex=\"0\" "),
         }
-        let _ = write!(
-            s,
-            "class=\"gn k-{}{}\" data-i=\"{}\" data-kind=\"{}\"",
-            n.kind,
-            if ext { " ext" } else { "" },
-            i,
-            n.kind
-        );
+        s.push_str("class=\"gn k-");
+        s.push_str(n.kind);
+        s.push_str(if ext { " ext" } else { "" });
+        s.push_str("\" data-i=\"");
+        push_uint(&mut s, i as u64);
+        s.push_str("\" data-kind=\"");
+        s.push_str(n.kind);
+        s.push('"');
         if let Some(y) = n.year {
-            let _ = write!(s, " data-year=\"{}\"", y);
+            s.push_str(" data-year=\"");
+            push_uint(&mut s, u64::from(y));
+            s.push('"');
         }
         s.push_str(" aria-label=\"");
         s.push_str(&full);
@@ -288,68 +354,64 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         s.push_str("</title>");
         match n.kind {
             "work" => {
-                let _ = write!(
-                    s,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\"/>",
-                    d1(x - r),
-                    d1(y - r),
-                    d1(2.0 * r),
-                    d1(2.0 * r)
-                );
+                let xy = [
+                    (y - r, "\" width=\""),
+                    (2.0 * r, "\" height=\""),
+                    (2.0 * r, "\" rx=\"2\"/>"),
+                ];
+                push_d1s(&mut s, "<rect x=\"", &[(x - r, "\" y=\"")]);
+                push_d1s(&mut s, "", &xy);
             }
             "topic" => {
-                let _ = write!(
-                    s,
-                    "<polygon points=\"{},{} {},{} {},{} {},{}\"/>",
-                    d1(x),
-                    d1(y - r * 1.2),
-                    d1(x + r * 1.2),
-                    d1(y),
-                    d1(x),
-                    d1(y + r * 1.2),
-                    d1(x - r * 1.2),
-                    d1(y)
-                );
+                let k = r * 1.2;
+                let pts = [
+                    (x, ","),
+                    (y - k, " "),
+                    (x + k, ","),
+                    (y, " "),
+                    (x, ","),
+                    (y + k, " "),
+                    (x - k, ","),
+                    (y, "\"/>"),
+                ];
+                push_d1s(&mut s, "<polygon points=\"", &pts);
             }
             "institution" => {
                 let h = r * 0.87;
-                let _ = write!(
-                    s,
-                    "<polygon points=\"{},{} {},{} {},{} {},{} {},{} {},{}\"/>",
-                    d1(x - r),
-                    d1(y),
-                    d1(x - r / 2.0),
-                    d1(y - h),
-                    d1(x + r / 2.0),
-                    d1(y - h),
-                    d1(x + r),
-                    d1(y),
-                    d1(x + r / 2.0),
-                    d1(y + h),
-                    d1(x - r / 2.0),
-                    d1(y + h)
-                );
+                let pts = [
+                    (x - r, ","),
+                    (y, " "),
+                    (x - r / 2.0, ","),
+                    (y - h, " "),
+                    (x + r / 2.0, ","),
+                    (y - h, " "),
+                    (x + r, ","),
+                    (y, " "),
+                    (x + r / 2.0, ","),
+                    (y + h, " "),
+                    (x - r / 2.0, ","),
+                    (y + h, "\"/>"),
+                ];
+                push_d1s(&mut s, "<polygon points=\"", &pts);
             }
             _ => {
-                let _ = write!(
-                    s,
-                    "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>",
-                    d1(x),
-                    d1(y),
-                    d1(r)
-                );
+                let pts = [(x, "\" cy=\""), (y, "\" r=\""), (r, "\"/>")];
+                push_d1s(&mut s, "<circle cx=\"", &pts);
             }
         }
         if let Some((tx, ty, anchor, shown)) = label[i] {
-            let _ = write!(
-                s,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" class=\"lbl{}\">",
-                d1(tx),
-                d1(ty),
-                anchor,
-                if shown { "" } else { " minor" },
+            push_d1s(
+                &mut s,
+                "<text x=\"",
+                &[(tx, "\" y=\""), (ty, "\" text-anchor=\"")],
             );
-            escape_html_into(&mut s, &truncate(&n.label, st.max_label));
+            s.push_str(anchor);
+            s.push_str(if shown {
+                "\" class=\"lbl\">"
+            } else {
+                "\" class=\"lbl minor\">"
+            });
+            escape_html_into(&mut s, &texts[i]);
             s.push_str("</text>");
         }
         s.push_str(if n.url.is_some() { "</a>" } else { "</g>" });
@@ -370,12 +432,23 @@ mod tests {
             (-12.36, "-12.4"),
             (419.95, "420.0"),
         ];
+        let fixed = |x: f64, digits: u32| {
+            let mut s = String::new();
+            super::push_fixed(&mut s, x, digits);
+            s
+        };
         for (x, want) in cases {
-            assert_eq!(super::d1(x).to_string(), want, "{}", x);
+            assert_eq!(fixed(x, 1), want, "{}", x);
         }
-        assert_eq!(super::d2(0.8).to_string(), "0.80");
-        assert_eq!(super::d2(-1.005).to_string(), "-1.00");
-        assert_eq!(super::d2(123456.789).to_string(), "123456.79");
-        assert_eq!(super::d1(-7.0).to_string(), "-7.0");
+        assert_eq!(fixed(0.8, 2), "0.80");
+        assert_eq!(fixed(-1.005, 2), "-1.00");
+        assert_eq!(fixed(123456.789, 2), "123456.79");
+        assert_eq!(fixed(-7.0, 1), "-7.0");
+        let mut s = String::new();
+        for n in [0, 7, 10, 18446744073709551615] {
+            super::push_uint(&mut s, n);
+            s.push(' ');
+        }
+        assert_eq!(s, "0 7 10 18446744073709551615 ");
     }
 }

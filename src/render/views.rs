@@ -46,6 +46,27 @@ fn node_lists(c: &Config, g: &Graph) -> Value {
     })
 }
 
+/// The pages that draw one researcher's graph.
+#[derive(Clone, Copy, Debug)]
+pub enum Drawing {
+    Profile,
+    Explorer,
+    Embed,
+}
+
+impl Drawing {
+    /// Where the page's view holds the drawing.
+    pub fn put(self, page: &mut Value, svg: String) {
+        let at = match self {
+            Drawing::Profile => page.get_mut("graph"),
+            Drawing::Explorer | Drawing::Embed => Some(&mut *page),
+        };
+        if let Some(Value::Object(m)) = at {
+            m.insert("svg_html".into(), Value::String(svg));
+        }
+    }
+}
+
 /// Adds owned values to an object as they are: `json!` would copy each one
 /// by serialising it again, which for lists of rendered items was a large
 /// part of rendering.
@@ -365,20 +386,6 @@ impl<'a> Views<'a> {
             "json_url": c.link(&format!("researchers/{}/profile.json", res.id)),
             "jsonld": json_for_html(&jsonld),
         });
-        let svg = super::svg::render(
-            g,
-            c,
-            &super::svg::Style {
-                width: 1000.0,
-                height: 620.0,
-                margin_x: 200.0,
-                margin_y: 40.0,
-                max_label: 32,
-                hidden_labels: false,
-                dom_id: format!("graph-{}", res.id),
-                title: format!("Research graph of {}", res.name),
-            },
-        );
         let graph = with(
             json!({
                 "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
@@ -387,7 +394,6 @@ impl<'a> Views<'a> {
                 "node_budget": g.node_budget,
             }),
             [
-                ("svg_html", Value::String(svg)),
                 ("works", lists["works"].take()),
                 ("people", lists["people"].take()),
                 ("topics", lists["topics"].take()),
@@ -409,20 +415,6 @@ impl<'a> Views<'a> {
     pub fn explorer(&self, r: u32, g: &Graph) -> Value {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
-        let svg = super::svg::render(
-            g,
-            c,
-            &super::svg::Style {
-                width: 1100.0,
-                height: 760.0,
-                margin_x: 210.0,
-                margin_y: 36.0,
-                max_label: 34,
-                hidden_labels: true,
-                dom_id: format!("explorer-{}", res.id),
-                title: format!("Research graph explorer for {}", res.name),
-            },
-        );
         with(
             json!({
                 "id": res.id,
@@ -433,15 +425,12 @@ impl<'a> Views<'a> {
                 "node_budget": g.node_budget,
                 "years": year_range(g),
             }),
-            [
-                ("svg_html", Value::String(svg)),
-                ("lists", node_lists(c, g)),
-            ],
+            [("lists", node_lists(c, g))],
         )
     }
 
     /// The compact card made for an iframe.
-    pub fn embed(&self, r: u32, g: &Graph) -> Value {
+    pub fn embed(&self, r: u32) -> Value {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
         let mut p = self.researcher_item(r);
@@ -478,24 +467,32 @@ impl<'a> Views<'a> {
             let work = &self.corpus.works[w as usize];
             json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
         }).collect()));
-        o.insert(
-            "svg_html".into(),
-            Value::String(super::svg::render(
-                g,
-                c,
-                &super::svg::Style {
-                    width: 640.0,
-                    height: 340.0,
-                    margin_x: 150.0,
-                    margin_y: 24.0,
-                    max_label: 22,
-                    hidden_labels: false,
-                    dom_id: format!("embed-{}", res.id),
-                    title: format!("Research graph of {}", res.name),
-                },
-            )),
-        );
         p
+    }
+
+    /// How a researcher's graph is drawn on a page of the `drawing` kind.
+    pub fn drawing_style(&self, r: u32, drawing: Drawing) -> super::svg::Style {
+        let res = &self.corpus.researchers[r as usize];
+        let (width, height, margin_x, margin_y, max_label, hidden_labels) = match drawing {
+            Drawing::Profile => (1000.0, 620.0, 200.0, 40.0, 32, false),
+            Drawing::Explorer => (1100.0, 760.0, 210.0, 36.0, 34, true),
+            Drawing::Embed => (640.0, 340.0, 150.0, 24.0, 22, false),
+        };
+        let (dom_id, title) = match drawing {
+            Drawing::Profile => ("graph", "Research graph of"),
+            Drawing::Explorer => ("explorer", "Research graph explorer for"),
+            Drawing::Embed => ("embed", "Research graph of"),
+        };
+        super::svg::Style {
+            width,
+            height,
+            margin_x,
+            margin_y,
+            max_label,
+            hidden_labels,
+            dom_id: format!("{}-{}", dom_id, res.id),
+            title: format!("{} {}", title, res.name),
+        }
     }
 
     /// The machine-readable profile (docs/profile-json.md).

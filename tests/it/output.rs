@@ -255,3 +255,39 @@ fn kept_pages_match_a_build_from_scratch() {
         .out("researchers/zhengliang-liu/index.html")
         .contains("(changed)"));
 }
+
+/// A graph is drawn only when its page is rendered; the page's digest
+/// covers the graph, so a change that only a drawing shows (an outside
+/// co-author of an older work, absent from the embed card's own lists)
+/// still renders the page again.
+#[test]
+fn a_change_only_a_drawing_shows_is_redrawn() {
+    let s = Site::new();
+    s.researcher("ada", "name = \"Ada Lovelace\"");
+    for (i, year) in [2020, 2021, 2022, 2023].iter().enumerate() {
+        let coauthor = if i == 0 { ", \"Grace Hopper\"" } else { "" };
+        s.work(
+            &format!("w{}", i),
+            &format!(
+                "title = \"Work {}\"\nyear = {}\nauthors = [{{ id = \"ada\" }}{}]",
+                i, year, coauthor
+            ),
+        );
+    }
+    s.build().ok();
+    let embed = "researchers/ada/embed/index.html";
+    assert!(s.out(embed).contains("Co-author: Grace Hopper"));
+    s.work(
+        "w0",
+        "title = \"Work 0\"\nyear = 2020\nauthors = [{ id = \"ada\" }, \"Grace Brewster\"]",
+    );
+    let run = s.build().ok();
+    assert!(
+        run.stdout.contains("kept without rendering"),
+        "{}",
+        run.stdout
+    );
+    let page = s.out(embed);
+    assert!(page.contains("Co-author: Grace Brewster"), "{}", page);
+    assert!(!page.contains("Grace Hopper"), "{}", page);
+}
