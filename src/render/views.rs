@@ -495,59 +495,106 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// The machine-readable profile (docs/profile-json.md).
+    /// The machine-readable profile (docs/profile-json.md), serialised
+    /// straight from the corpus: no value tree, no copied abstracts.
     pub fn profile_json(&self, r: u32) -> Vec<u8> {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
-        let v = json!({
-            "version": PROFILE_JSON_VERSION,
-            "id": res.id,
-            "name": res.name,
-            "aliases": res.aliases,
-            "headline": res.headline,
-            "role": res.role,
-            "orcid": res.orcid,
-            "url": c.permalink(&format!("researchers/{}/", res.id)),
-            "links": res.links.iter().map(|l| json!({"label": l.label, "url": l.url})).collect::<Vec<_>>(),
-            "affiliations": res.affiliations.iter().map(|&i| {
-                let inst = &self.corpus.institutions[i as usize];
-                json!({"id": inst.id, "name": inst.name, "url": c.permalink(&format!("institutions/{}/", inst.id))})
-            }).collect::<Vec<_>>(),
-            "open_to_collaborate": res.open_to_collaborate,
-            "trust": res.trust.as_ref().map(|t| json!({
-                "score": t.score, "band": t.score.map(|s| c.trust_band(s)), "verification": t.verification, "claimed": t.claimed,
-            })),
-            "counts": self.counts(r),
-            "actions": self.actions(r),
-            "topics": self.d.researcher_topics[r as usize].iter().map(|t| {
-                let info = &self.d.topics[t.topic as usize];
-                json!({"id": info.id, "label": info.label, "url": c.permalink(&format!("topics/{}/", info.id)), "works": t.works, "declared": t.declared, "extracted": !info.declared})
-            }).collect::<Vec<_>>(),
-            "collaborators": self.d.collaborators[r as usize].iter().take(MAX_JSON_COLLABORATORS).map(|co| json!({
-                "name": co.name,
-                "id": co.researcher().map(|o| &self.corpus.researchers[o as usize].id),
-                "orcid": co.orcid,
-                "url": co.researcher().map(|o| c.permalink(&format!("researchers/{}/", self.corpus.researchers[o as usize].id))),
-                "shared_works": co.shared,
-                "latest_year": co.latest_year,
-                "close": co.shared >= c.close_min_shared,
-            })).collect::<Vec<_>>(),
-            "collaborators_total": self.d.collaborators[r as usize].len(),
-            "works": self.d.works_of[r as usize].iter().map(|&w| {
-                let work = &self.corpus.works[w as usize];
-                json!({
-                    "id": work.id, "title": work.title, "type": work.kind.key(), "year": work.year, "venue": work.venue,
-                    "doi": work.doi, "url": c.permalink(&format!("works/{}/", work.id)), "link": work.url,
-                    "abstract": work.abstract_md,
+        let link = |kind: &str, id: &str| c.permalink(&format!("{}/{}/", kind, id));
+        let researcher = |o: u32| &self.corpus.researchers[o as usize];
+        let all = &self.d.collaborators[r as usize];
+        let doc = json_doc::Profile {
+            actions: self.actions(r),
+            affiliations: res
+                .affiliations
+                .iter()
+                .map(|&i| {
+                    let inst = &self.corpus.institutions[i as usize];
+                    json_doc::Institution {
+                        id: &inst.id,
+                        name: &inst.name,
+                        url: link("institutions", &inst.id),
+                    }
                 })
-            }).collect::<Vec<_>>(),
-            "graph": {
-                "json_url": c.permalink(&format!("researchers/{}/graph.json", res.id)),
-                "explorer_url": c.permalink(&format!("researchers/{}/graph/", res.id)),
-                "embed_url": c.permalink(&format!("researchers/{}/embed/", res.id)),
+                .collect(),
+            aliases: &res.aliases,
+            collaborators: all
+                .iter()
+                .take(MAX_JSON_COLLABORATORS)
+                .map(|co| json_doc::Collaborator {
+                    close: co.shared >= c.close_min_shared,
+                    id: co.researcher().map(|o| researcher(o).id.as_str()),
+                    latest_year: co.latest_year,
+                    name: &co.name,
+                    orcid: &co.orcid,
+                    shared_works: co.shared,
+                    url: co
+                        .researcher()
+                        .map(|o| link("researchers", &researcher(o).id)),
+                })
+                .collect(),
+            collaborators_total: all.len(),
+            counts: self.counts(r),
+            graph: json_doc::GraphLinks {
+                embed_url: c.permalink(&format!("researchers/{}/embed/", res.id)),
+                explorer_url: c.permalink(&format!("researchers/{}/graph/", res.id)),
+                json_url: c.permalink(&format!("researchers/{}/graph.json", res.id)),
             },
-        });
-        let mut out = serde_json::to_vec(&v).expect("profile serialises");
+            headline: &res.headline,
+            id: &res.id,
+            links: res
+                .links
+                .iter()
+                .map(|l| json_doc::Link {
+                    label: &l.label,
+                    url: &l.url,
+                })
+                .collect(),
+            name: &res.name,
+            open_to_collaborate: res.open_to_collaborate,
+            orcid: &res.orcid,
+            role: &res.role,
+            topics: self.d.researcher_topics[r as usize]
+                .iter()
+                .map(|t| {
+                    let info = &self.d.topics[t.topic as usize];
+                    json_doc::Topic {
+                        declared: t.declared,
+                        extracted: !info.declared,
+                        id: &info.id,
+                        label: &info.label,
+                        url: link("topics", &info.id),
+                        works: t.works,
+                    }
+                })
+                .collect(),
+            trust: res.trust.as_ref().map(|t| json_doc::Trust {
+                band: t.score.map(|s| c.trust_band(s)),
+                claimed: t.claimed,
+                score: t.score,
+                verification: &t.verification,
+            }),
+            url: link("researchers", &res.id),
+            version: PROFILE_JSON_VERSION,
+            works: self.d.works_of[r as usize]
+                .iter()
+                .map(|&w| {
+                    let work = &self.corpus.works[w as usize];
+                    json_doc::Work {
+                        r#abstract: &work.abstract_md,
+                        doi: &work.doi,
+                        id: &work.id,
+                        link: &work.url,
+                        title: &work.title,
+                        r#type: work.kind.key(),
+                        url: link("works", &work.id),
+                        venue: &work.venue,
+                        year: work.year,
+                    }
+                })
+                .collect(),
+        };
+        let mut out = serde_json::to_vec(&doc).expect("profile serialises");
         out.push(b'\n');
         out
     }
@@ -832,3 +879,96 @@ pub fn graph_json(g: &Graph) -> Vec<u8> {
 }
 
 pub use graph::slice as graph_slice;
+
+/// The shape of profile.json. Fields are declared in alphabetical order,
+/// the order the schema has always had (it was first written from sorted
+/// maps), so that the bytes stay the same.
+mod json_doc {
+    use serde::Serialize;
+    use serde_json::Value;
+
+    #[derive(Serialize)]
+    pub struct Profile<'a> {
+        pub actions: Value,
+        pub affiliations: Vec<Institution<'a>>,
+        pub aliases: &'a [String],
+        pub collaborators: Vec<Collaborator<'a>>,
+        pub collaborators_total: usize,
+        pub counts: Value,
+        pub graph: GraphLinks,
+        pub headline: &'a Option<String>,
+        pub id: &'a str,
+        pub links: Vec<Link<'a>>,
+        pub name: &'a str,
+        pub open_to_collaborate: bool,
+        pub orcid: &'a Option<String>,
+        pub role: &'a str,
+        pub topics: Vec<Topic<'a>>,
+        pub trust: Option<Trust<'a>>,
+        pub url: String,
+        pub version: u32,
+        pub works: Vec<Work<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Institution<'a> {
+        pub id: &'a str,
+        pub name: &'a str,
+        pub url: String,
+    }
+
+    #[derive(Serialize)]
+    pub struct Collaborator<'a> {
+        pub close: bool,
+        pub id: Option<&'a str>,
+        pub latest_year: Option<u16>,
+        pub name: &'a str,
+        pub orcid: &'a Option<String>,
+        pub shared_works: u32,
+        pub url: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    pub struct GraphLinks {
+        pub embed_url: String,
+        pub explorer_url: String,
+        pub json_url: String,
+    }
+
+    #[derive(Serialize)]
+    pub struct Link<'a> {
+        pub label: &'a str,
+        pub url: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Topic<'a> {
+        pub declared: bool,
+        pub extracted: bool,
+        pub id: &'a str,
+        pub label: &'a str,
+        pub url: String,
+        pub works: u32,
+    }
+
+    #[derive(Serialize)]
+    pub struct Trust<'a> {
+        pub band: Option<&'a str>,
+        pub claimed: Option<bool>,
+        pub score: Option<u8>,
+        pub verification: &'a Option<String>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Work<'a> {
+        pub r#abstract: &'a Option<String>,
+        pub doi: &'a Option<String>,
+        pub id: &'a str,
+        pub link: &'a Option<String>,
+        pub title: &'a str,
+        pub r#type: &'a str,
+        pub url: String,
+        pub venue: &'a Option<String>,
+        pub year: Option<u16>,
+    }
+}
