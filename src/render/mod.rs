@@ -279,15 +279,14 @@ impl<'a> Renderer<'a> {
         self.page_from(template, page, path, &[], None, |_| Ok(()))
     }
 
-    /// A page showing researcher `r`'s graph `g`, drawn as `at` draws it.
+    /// A page showing a graph, drawn only when the page is rendered.
     fn page_drawing(
         &self,
         template: &str,
         page: Value,
         path: &str,
-        (r, g, at): (u32, &crate::derive::graph::Graph, views::Drawing),
+        drawn: Drawn,
     ) -> Result<Piece, Error> {
-        let drawn = self.drawn(r, g, at);
         self.page_from(template, page, path, &[], Some(drawn), |_| Ok(()))
     }
 
@@ -537,14 +536,14 @@ impl<'a> Renderer<'a> {
                     "explorer.html",
                     v.explorer(r, &big),
                     &paths[2],
-                    (r, &big, views::Drawing::Explorer),
+                    self.drawn(r, &big, views::Drawing::Explorer),
                 )?;
                 let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
                 let embed = self.page_drawing(
                     "embed.html",
                     v.embed(r),
                     &paths[3],
-                    (r, &small, views::Drawing::Embed),
+                    self.drawn(r, &small, views::Drawing::Embed),
                 )?;
                 vec![
                     html,

@@ -3,6 +3,7 @@
 //! node a link, and labels placed greedily so that none overlap. All text
 //! is escaped here; the result is safe to print unescaped.
 
+use super::hash_str;
 use super::theme::{escape_html, escape_html_into};
 use crate::config::Config;
 use crate::derive::graph::Graph;
@@ -140,24 +141,20 @@ fn push_d1s(s: &mut String, prefix: &str, parts: &[(f64, &str)]) {
 /// configuration aside), so that a page can be kept without drawing its
 /// graph again.
 pub fn digest_into(h: &mut xxhash_rust::xxh3::Xxh3, g: &Graph, st: &Style) {
-    let text = |h: &mut xxhash_rust::xxh3::Xxh3, s: &str| {
-        h.update(&(s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
     for x in [st.width, st.height, st.margin_x, st.margin_y] {
         h.update(&x.to_bits().to_le_bytes());
     }
     h.update(&(st.max_label as u64).to_le_bytes());
     h.update(&[u8::from(st.hidden_labels)]);
-    text(h, &st.dom_id);
-    text(h, &st.title);
+    hash_str(h, &st.dom_id);
+    hash_str(h, &st.title);
     h.update(&(g.nodes.len() as u64).to_le_bytes());
     for n in &g.nodes {
         for part in [n.id.as_str(), n.kind, n.label.as_str()] {
-            text(h, part);
+            hash_str(h, part);
         }
         match &n.url {
-            Some(u) => text(h, u),
+            Some(u) => hash_str(h, u),
             None => h.update(b"-"),
         }
         h.update(&n.weight.to_le_bytes());
@@ -168,7 +165,7 @@ pub fn digest_into(h: &mut xxhash_rust::xxh3::Xxh3, g: &Graph, st: &Style) {
     h.update(&(g.edges.len() as u64).to_le_bytes());
     for e in &g.edges {
         for part in [e.source.as_str(), e.target.as_str(), e.kind] {
-            text(h, part);
+            hash_str(h, part);
         }
         h.update(&e.weight.to_le_bytes());
     }
@@ -213,10 +210,13 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         s.push_str("\" data-t=\"");
         push_uint(&mut s, b as u64);
         let (pa, pb) = (pos[a], pos[b]);
-        let xy = [(pa.0, "\" y1=\""), (pa.1, "\" x2=\""), (pb.0, "\" y2=\"")];
+        let xy = [
+            (pa.0, "\" y1=\""),
+            (pa.1, "\" x2=\""),
+            (pb.0, "\" y2=\""),
+            (pb.1, "\" stroke-width=\""),
+        ];
         push_d1s(&mut s, "\" x1=\"", &xy);
-        push_fixed(&mut s, pb.1, 1);
-        s.push_str("\" stroke-width=\"");
         push_fixed(&mut s, w, 2);
         s.push_str("\"/>");
     }
@@ -355,12 +355,12 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         match n.kind {
             "work" => {
                 let xy = [
+                    (x - r, "\" y=\""),
                     (y - r, "\" width=\""),
                     (2.0 * r, "\" height=\""),
                     (2.0 * r, "\" rx=\"2\"/>"),
                 ];
-                push_d1s(&mut s, "<rect x=\"", &[(x - r, "\" y=\"")]);
-                push_d1s(&mut s, "", &xy);
+                push_d1s(&mut s, "<rect x=\"", &xy);
             }
             "topic" => {
                 let k = r * 1.2;
