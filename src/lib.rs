@@ -161,7 +161,10 @@ fn load_sources(
         (Some(Some(k)), Some(h), Some(c)) if k.fits(c) => Some((k, h.as_slice())),
         _ => None,
     };
-    let (raw, d) = timings.time("parse", || load::parse_keeping(&sources, fitting, read));
+    let hold = prior.is_some();
+    let (raw, d) = timings.time("parse", || {
+        load::parse_keeping(&sources, fitting, read, hold)
+    });
     diags.extend(d);
     let (corpus, d, work_diags) = timings.time("validate", || model::validate_works(raw));
     diags.extend(d);
@@ -179,6 +182,7 @@ fn load_sources(
     let (derived, memo) = timings.time("compute", || {
         derive::compute_with(&corpus, &config, prior, keep)
     });
+    texts_read(&corpus)?;
     Ok(Site {
         config,
         corpus,
@@ -187,6 +191,18 @@ fn load_sources(
         warnings: diags.sorted(),
         memo: keep.then_some(memo),
     })
+}
+
+/// Fails when a text left in its file could not be read back as it was.
+fn texts_read(corpus: &model::Corpus) -> Result<(), Error> {
+    match corpus.texts.failure() {
+        None => Ok(()),
+        Some(d) => {
+            let mut ds = Diagnostics::new();
+            ds.push(d);
+            Err(Error::Invalid(ds))
+        }
+    }
 }
 
 /// Group members must be researchers of the site.
@@ -565,6 +581,10 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
             return Err(e);
         }
     };
+    if let Err(e) = texts_read(&site.corpus) {
+        out.abort();
+        return Err(e);
+    }
     let n = files.len();
     let dir = out.dir().to_path_buf();
     let commit = timings.time("commit", || out.commit(files))?;

@@ -19,6 +19,7 @@
 //!    already taken and scores at least 0.6 of it replaces it
 //!    ("brain networks" gives way to "functional brain networks").
 
+use crate::model::text::Texts;
 use crate::model::{Corpus, Work};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -760,7 +761,9 @@ pub fn extract(
     // The prior results of works extracted again, to compare with.
     let mut before: Option<Vec<Vec<Extracted>>> = None;
     match prior {
-        None => memo.df = document_frequencies(corpus.works.par_iter().map(|w| &**w)),
+        None => {
+            memo.df = document_frequencies(corpus.works.par_iter().map(|w| &**w), &corpus.texts)
+        }
         Some(p) => {
             let old = p.corpus;
             let same_text = |w: usize| {
@@ -785,8 +788,8 @@ pub fn extract(
             // The net change of each phrase's frequency: an edit that
             // keeps a phrase changes nothing for the works that use it.
             let mut delta: HashMap<u64, i64, BuildId> = HashMap::default();
-            for (works, by) in [(&gone, -1), (&came, 1)] {
-                let sets: Vec<Vec<u64>> = works.par_iter().map(|w| phrase_set(w)).collect();
+            for (works, by, texts) in [(&gone, -1, &old.texts), (&came, 1, &corpus.texts)] {
+                let sets: Vec<Vec<u64>> = works.par_iter().map(|w| phrase_set(w, texts)).collect();
                 for h in sets.into_iter().flatten() {
                     *delta.entry(h).or_default() += by;
                 }
@@ -845,7 +848,18 @@ pub fn extract(
     let n_docs = n as f64;
     let fresh: Vec<(Vec<Extracted>, Box<[u64]>)> = todo
         .par_iter()
-        .map(|&w| extract_one(&corpus.works[w as usize], &memo.df, n_docs, per_work, keep))
+        .map(|&w| {
+            let work = &corpus.works[w as usize];
+            let abstract_ = corpus.abstract_of(work);
+            extract_one(
+                &work.title,
+                abstract_.as_deref(),
+                &memo.df,
+                n_docs,
+                per_work,
+                keep,
+            )
+        })
         .collect();
     memo.as_before = before.is_some_and(|before| {
         todo.iter()
@@ -864,18 +878,17 @@ pub fn extract(
 }
 
 /// Distinct phrase hashes of a work.
-fn phrase_set(w: &Work) -> Vec<u64> {
+fn phrase_set(w: &Work, texts: &Texts) -> Vec<u64> {
     let mut seen = Vec::new();
-    phrase_set_into(w, &mut seen);
+    phrase_set_into(w, texts, &mut seen);
     seen
 }
 
 /// [`phrase_set`] into a buffer the caller reuses.
-fn phrase_set_into(w: &Work, seen: &mut Vec<u64>) {
+fn phrase_set_into(w: &Work, texts: &Texts, seen: &mut Vec<u64>) {
     seen.clear();
-    each_phrase(&w.title, w.abstract_md.as_deref(), |h, _, _, _| {
-        seen.push(h)
-    });
+    let abstract_ = w.abstract_md.as_ref().map(|t| t.get(texts, w.origin.file));
+    each_phrase(&w.title, abstract_.as_deref(), |h, _, _, _| seen.push(h));
     seen.sort_unstable();
     seen.dedup();
 }
@@ -884,12 +897,13 @@ fn phrase_set_into(w: &Work, seen: &mut Vec<u64>) {
 /// result does not depend on how rayon splits the work.
 fn document_frequencies<'a>(
     works: impl ParallelIterator<Item = &'a Work>,
+    texts: &Texts,
 ) -> HashMap<u64, u32, BuildId> {
     works
         .fold(
             || (HashMap::default(), Vec::new()),
             |(mut df, mut seen): (HashMap<u64, u32, BuildId>, Vec<u64>), w| {
-                phrase_set_into(w, &mut seen);
+                phrase_set_into(w, texts, &mut seen);
                 for &h in &seen {
                     *df.entry(h).or_default() += 1;
                 }
@@ -913,7 +927,8 @@ fn document_frequencies<'a>(
 /// One work's topics, and (with `keep`) the hashes of the phrases it
 /// scored, whose frequencies the result depends on.
 fn extract_one(
-    work: &Work,
+    title: &str,
+    abstract_: Option<&str>,
     df: &HashMap<u64, u32, BuildId>,
     n_docs: f64,
     per_work: usize,
@@ -922,7 +937,7 @@ fn extract_one(
     if per_work == 0 {
         return (Vec::new(), Box::default());
     }
-    let mut scored: Vec<(bool, f64, Phrase)> = phrases(&work.title, work.abstract_md.as_deref())
+    let mut scored: Vec<(bool, f64, Phrase)> = phrases(title, abstract_)
         .into_iter()
         .filter(|p| {
             p.weight >= 2.0

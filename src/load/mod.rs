@@ -7,6 +7,7 @@ pub mod kept;
 pub mod records;
 
 use crate::diag::{unknown_field_help, Diagnostic, Diagnostics, LineIndex};
+use crate::model::text::Text;
 use crate::source::{Form, Kind, SourceFile, SourceSet};
 use frontmatter::FrontMatterFormat;
 use kept::{Kept, KeptWork};
@@ -55,6 +56,8 @@ pub struct Rec<T> {
 pub struct RawSite {
     /// Source file names, relative to the root; `Origin::file` indexes this.
     pub files: Vec<String>,
+    /// Their paths, from which texts left in them are read.
+    pub paths: Vec<std::path::PathBuf>,
     pub researchers: Vec<Rec<RawResearcher>>,
     pub works: Vec<Rec<RawWork>>,
     /// Works taken, already checked, from the last load (`serve` only).
@@ -65,26 +68,60 @@ pub struct RawSite {
 
 /// What the four raw record types share for loading.
 pub trait Record: DeserializeOwned + Send {
+    type Body: Body;
     fn id_mut(&mut self) -> &mut Option<String>;
-    fn body_mut(&mut self) -> &mut Option<String>;
+    fn body_mut(&mut self) -> &mut Self::Body;
+}
+
+/// A record's Markdown body field.
+pub trait Body {
+    fn is_given(&self) -> bool;
+    /// Sets the body to `text`, a slice of the file being parsed.
+    fn set(&mut self, text: &str);
+    /// Places a body parsed from `source` (see [`Text::anchor`]).
+    fn anchor(&mut self, _source: &str, _hold: bool) -> Result<(), &'static str> {
+        Ok(())
+    }
+}
+
+impl Body for Option<String> {
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+    fn set(&mut self, text: &str) {
+        *self = Some(text.to_string());
+    }
+}
+
+impl Body for Option<Text> {
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+    fn set(&mut self, text: &str) {
+        *self = Some(Text::input(text));
+    }
+    fn anchor(&mut self, source: &str, hold: bool) -> Result<(), &'static str> {
+        self.as_mut().map_or(Ok(()), |t| t.anchor(source, hold))
+    }
 }
 
 macro_rules! record {
-    ($t:ty, $body:ident) => {
+    ($t:ty, $body:ident, $b:ty) => {
         impl Record for $t {
+            type Body = $b;
             fn id_mut(&mut self) -> &mut Option<String> {
                 &mut self.id
             }
-            fn body_mut(&mut self) -> &mut Option<String> {
+            fn body_mut(&mut self) -> &mut $b {
                 &mut self.$body
             }
         }
     };
 }
-record!(RawResearcher, bio);
-record!(RawWork, abstract_);
-record!(RawInstitution, description);
-record!(RawTopic, description);
+record!(RawResearcher, bio, Option<String>);
+record!(RawWork, abstract_, Option<Text>);
+record!(RawInstitution, description, Option<String>);
+record!(RawTopic, description, Option<String>);
 
 enum Parsed {
     Researchers(Vec<Rec<RawResearcher>>),
@@ -94,16 +131,19 @@ enum Parsed {
 }
 
 pub fn parse(sources: &SourceSet) -> (RawSite, Diagnostics) {
-    parse_keeping(sources, None, Vec::new())
+    parse_keeping(sources, None, Vec::new(), false)
 }
 
 /// [`parse`], taking the works whose text is unchanged from `kept`, which
 /// must fit the sources; `hashes[i]` is the content hash of file i.
 /// `read[i]`, where given, holds the bytes of file i, read already.
+/// With `hold`, texts are held rather than left in their files (see
+/// [`Text`]): `serve` does, as the files change under it.
 pub fn parse_keeping(
     sources: &SourceSet,
     kept: Option<(&Kept, &[u128])>,
     mut read: Vec<Option<Vec<u8>>>,
+    hold: bool,
 ) -> (RawSite, Diagnostics) {
     read.resize_with(sources.files.len(), || None);
     let results: Vec<(Parsed, Vec<Diagnostic>)> = sources
@@ -114,22 +154,23 @@ pub fn parse_keeping(
         .map(|(i, (f, bytes))| {
             let n = i as u32;
             match f.kind {
-                Kind::Researcher => map(parse_file(f, n, bytes, None), Parsed::Researchers),
+                Kind::Researcher => map(parse_file(f, n, bytes, None, hold), Parsed::Researchers),
                 Kind::Work => {
                     let kept = kept.map(|(k, hashes)| (k, hashes[i]));
                     if let Some(all) = kept.and_then(|(k, h)| k.whole_file(&f.rel, h)) {
                         return (Parsed::Works(Vec::new(), all), Vec::new());
                     }
-                    let (recs, taken, d) = parse_file(f, n, bytes, kept.map(|(k, _)| k));
+                    let (recs, taken, d) = parse_file(f, n, bytes, kept.map(|(k, _)| k), hold);
                     (Parsed::Works(recs, taken), d)
                 }
-                Kind::Institution => map(parse_file(f, n, bytes, None), Parsed::Institutions),
-                Kind::Topic => map(parse_file(f, n, bytes, None), Parsed::Topics),
+                Kind::Institution => map(parse_file(f, n, bytes, None, hold), Parsed::Institutions),
+                Kind::Topic => map(parse_file(f, n, bytes, None, hold), Parsed::Topics),
             }
         })
         .collect();
     let mut site = RawSite {
         files: sources.files.iter().map(|f| f.rel.clone()).collect(),
+        paths: sources.files.iter().map(|f| f.path.clone()).collect(),
         ..Default::default()
     };
     let mut diags = Diagnostics::new();
@@ -160,6 +201,7 @@ fn parse_file<T: Record>(
     index: u32,
     bytes: Option<Vec<u8>>,
     kept: Option<&Kept>,
+    hold: bool,
 ) -> FileRecords<T> {
     let text = match read_utf8(f, bytes) {
         Ok(t) => t,
@@ -171,12 +213,12 @@ fn parse_file<T: Record>(
             if let Some(k) = kept.and_then(|k| k.line(&f.rel, 1, hash)) {
                 return (Vec::new(), vec![k], Vec::new());
             }
-            match parse_markdown::<T>(f, index, &text, hash) {
+            match parse_markdown::<T>(f, index, &text, hash, hold) {
                 Ok(rec) => (vec![rec], Vec::new(), Vec::new()),
                 Err(d) => (Vec::new(), Vec::new(), vec![d]),
             }
         }
-        Form::Jsonl => parse_jsonl::<T>(f, index, &text, kept),
+        Form::Jsonl => parse_jsonl::<T>(f, index, &text, kept, hold),
     }
 }
 
@@ -202,6 +244,7 @@ fn parse_markdown<T: Record>(
     index: u32,
     text: &str,
     hash: u64,
+    hold: bool,
 ) -> Result<Rec<T>, Diagnostic> {
     let split = frontmatter::split(text)
         .map_err(|(line, msg, help)| Diagnostic::error(&f.rel, msg).line(line).help(help))?;
@@ -257,7 +300,7 @@ fn parse_markdown<T: Record>(
     };
     let body = split.body.trim();
     if !body.is_empty() {
-        if raw.body_mut().is_some() {
+        if raw.body_mut().is_given() {
             return Err(Diagnostic::error(
                 &f.rel,
                 format!(
@@ -269,8 +312,9 @@ fn parse_markdown<T: Record>(
             .line(origin.field_line(f.kind.body_field()))
             .help("keep one of the two"));
         }
-        *raw.body_mut() = Some(body.to_string());
+        raw.body_mut().set(body);
     }
+    place_body(&mut raw, f, text, hold, 1)?;
     let id = match raw.id_mut().take() {
         Some(id) => id,
         None => f
@@ -321,6 +365,7 @@ fn parse_jsonl<T: Record>(
     index: u32,
     text: &str,
     kept: Option<&Kept>,
+    hold: bool,
 ) -> FileRecords<T> {
     let lines: Vec<(u32, &str)> = text
         .lines()
@@ -349,7 +394,7 @@ fn parse_jsonl<T: Record>(
                     taken.push(k);
                     continue;
                 }
-                match parse_json_line::<T>(f, index, line, l, hash) {
+                match parse_json_line::<T>(f, index, (line, l), text, hash, hold) {
                     Ok(r) => recs.push(r),
                     Err(d) => diags.push(d),
                 }
@@ -382,9 +427,10 @@ fn parse_jsonl<T: Record>(
 fn parse_json_line<T: Record>(
     f: &SourceFile,
     index: u32,
-    line: u32,
-    text: &str,
+    (line, text): (u32, &str),
+    source: &str,
     hash: u64,
+    hold: bool,
 ) -> Result<Rec<T>, Diagnostic> {
     if text.len() > MAX_LINE_BYTES {
         return Err(Diagnostic::error(
@@ -424,6 +470,7 @@ fn parse_json_line<T: Record>(
         located(path, e.into_inner())
     })?;
     de.end().map_err(|e| located(String::new(), e))?;
+    place_body(&mut raw, f, source, hold, line)?;
     let id = raw.id_mut().take().ok_or_else(|| {
         Diagnostic::error(&f.rel, "missing field `id`")
             .line(line)
@@ -441,6 +488,21 @@ fn parse_json_line<T: Record>(
         },
         id,
         raw,
+    })
+}
+
+/// Ties the record's body to its place in `source`, its whole file.
+fn place_body<T: Record>(
+    raw: &mut T,
+    f: &SourceFile,
+    source: &str,
+    hold: bool,
+    line: u32,
+) -> Result<(), Diagnostic> {
+    raw.body_mut().anchor(source, hold).map_err(|e| {
+        Diagnostic::error(&f.rel, e)
+            .line(line)
+            .field(f.kind.body_field())
     })
 }
 

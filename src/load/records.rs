@@ -5,6 +5,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
+pub use crate::model::text::Text;
+
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawResearcher {
@@ -65,8 +67,9 @@ pub struct RawWork {
     pub topics: Vec<String>,
     #[serde(default)]
     pub authors: Vec<RawAuthor>,
+    /// Left in the file where it can be: see [`Text`].
     #[serde(rename = "abstract")]
-    pub abstract_: Option<String>,
+    pub abstract_: Option<Text>,
     pub month: Option<i64>,
     pub ids: Option<RawIds>,
     /// The source listed only the first authors (OpenAlex cuts at 100).

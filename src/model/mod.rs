@@ -11,7 +11,10 @@ use crate::text::{check_id, check_link, fold_name, normalise_doi, normalise_orci
 use rayon::prelude::*;
 // Lookups by id and name run once per author of every work.
 use foldhash::{HashMap, HashMapExt};
+use std::borrow::Cow;
 use std::sync::Arc;
+
+pub mod text;
 
 pub const MIN_YEAR: i64 = 1400;
 pub const MAX_YEAR: i64 = 2100;
@@ -142,7 +145,8 @@ pub struct Work {
     /// Declared topics, as written.
     pub topics: Vec<String>,
     pub authors: Vec<Author>,
-    pub abstract_md: Option<String>,
+    /// Read with [`Corpus::abstract_of`].
+    pub abstract_md: Option<Text>,
     pub month: Option<u8>,
     pub ids: RawIds,
     /// The source listed only the first authors.
@@ -183,11 +187,20 @@ pub struct Corpus {
     pub works: Vec<Arc<Work>>,
     pub institutions: Vec<Institution>,
     pub topics: Vec<TopicDecl>,
+    /// Reads back the texts left in the files.
+    pub texts: text::Texts,
 }
 
 impl Corpus {
     pub fn file(&self, o: &Origin) -> &str {
         &self.files[o.file as usize]
+    }
+
+    /// A work's abstract, read back from its file if it was left there.
+    pub fn abstract_of<'a>(&self, w: &'a Work) -> Option<Cow<'a, str>> {
+        w.abstract_md
+            .as_ref()
+            .map(|t| t.get(&self.texts, w.origin.file))
     }
 }
 
@@ -232,6 +245,7 @@ enum Unchecked {
 pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>>) {
     let RawSite {
         files,
+        paths,
         mut researchers,
         works,
         kept,
@@ -331,6 +345,7 @@ pub fn validate_works(raw: RawSite) -> (Corpus, Diagnostics, Vec<Vec<Diagnostic>
     let diags = cx.diags;
     (
         Corpus {
+            texts: text::Texts::new(files.iter().cloned().zip(paths).collect()),
             files,
             researchers,
             works,
@@ -905,7 +920,7 @@ fn work(cx: &mut Ctx, w: Rec<RawWork>, m: &AuthorMatcher, refs: &Refs) -> Work {
             .filter(|t| !t.is_empty())
             .collect(),
         authors: resolved,
-        abstract_md: abstract_.filter(|a| !a.trim().is_empty()),
+        abstract_md: abstract_.filter(|a| !a.is_empty()),
         month,
         ids: ids.unwrap_or_default(),
         authors_truncated: authors_truncated.unwrap_or(false),

@@ -239,7 +239,7 @@ impl<'a> Views<'a> {
             // The source stands in until `render_abstract`: the HTML of
             // every abstract would be held for the whole build, and a kept
             // page's digest needs only its source.
-            "abstract_md": if with_abstract { work.abstract_md.as_deref() } else { None },
+            "abstract_md": if with_abstract { self.corpus.abstract_of(work) } else { None },
             "abstract_html": null,
         })
     }
@@ -581,7 +581,7 @@ impl<'a> Views<'a> {
                 .map(|&w| {
                     let work = &self.corpus.works[w as usize];
                     json_doc::Work {
-                        r#abstract: &work.abstract_md,
+                        r#abstract: self.corpus.abstract_of(work),
                         doi: &work.doi,
                         id: &work.id,
                         link: &work.url,
@@ -886,6 +886,7 @@ pub use graph::slice as graph_slice;
 mod json_doc {
     use serde::Serialize;
     use serde_json::Value;
+    use std::borrow::Cow;
 
     #[derive(Serialize)]
     pub struct Profile<'a> {
@@ -961,7 +962,7 @@ mod json_doc {
 
     #[derive(Serialize)]
     pub struct Work<'a> {
-        pub r#abstract: &'a Option<String>,
+        pub r#abstract: Option<Cow<'a, str>>,
         pub doi: &'a Option<String>,
         pub id: &'a str,
         pub link: &'a Option<String>,

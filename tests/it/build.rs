@@ -335,6 +335,79 @@ fn yaml_front_matter_and_json_lines_mix() {
     assert!(visible(&site.out("institutions/cam/index.html")).contains("Ada Lovelace"));
 }
 
+/// Abstracts stay in their files and are read back where shown: plain
+/// and escaped JSON strings, in front matter and as a Markdown body, all
+/// come back whole. A file rewritten after loading fails the read by name
+/// instead of handing another text to a page.
+#[test]
+fn abstracts_are_read_back_from_their_files() {
+    let site = Site::new();
+    let lines = |word: &str| {
+        format!(
+            "{{\"id\": \"plain\", \"title\": \"Plain\", \"authors\": [{{\"id\": \"ada\"}}], \"abstract\": \"A {} abstract, *emphasised*.\"}}\n{{\"id\": \"escaped\", \"title\": \"Escaped\", \"authors\": [{{\"id\": \"ada\"}}], \"abstract\": \"Says \\\"hi\\\" \\u00e9t\\u00e9.\"}}\n",
+            word
+        )
+    };
+    site.researcher("ada", "name = \"Ada Lovelace\"")
+        .file("content/works/more.jsonl", &lines("plain"))
+        .file("content/works/body.md", "+++\ntitle = \"Body\"\nauthors = [{ id = \"ada\" }]\n+++\nThe abstract as a **body**.\n")
+        .work("front", "title = \"Front\"\nauthors = [{ id = \"ada\" }]\nabstract = \"Given in front matter.\"");
+    site.build().ok();
+    let profile = site.out("researchers/ada/index.html");
+    for shown in [
+        "A plain abstract, <em>emphasised</em>.",
+        "The abstract as a <strong>body</strong>.",
+        "Given in front matter.",
+    ] {
+        assert!(profile.contains(shown), "{}", shown);
+    }
+    assert!(visible(&profile).contains("Says \"hi\" été."));
+    assert!(site
+        .out("works/plain/index.html")
+        .contains("A plain abstract, <em>emphasised</em>."));
+    let json: Value = serde_json::from_str(&site.out("researchers/ada/profile.json")).unwrap();
+    let abstracts: Vec<&str> = json["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["abstract"].as_str())
+        .collect();
+    assert!(abstracts.contains(&"Says \"hi\" été."), "{:?}", abstracts);
+    assert!(
+        abstracts.contains(&"A plain abstract, *emphasised*."),
+        "{:?}",
+        abstracts
+    );
+
+    let opts = scholarsite::Options {
+        root: site.path(""),
+        output: None,
+        base_url: None,
+    };
+    let loaded = scholarsite::load(&opts, &mut Default::default()).unwrap();
+    assert!(loaded.corpus.texts.failure().is_none());
+    site.file("content/works/more.jsonl", &lines("PLAIN"));
+    let work = loaded
+        .corpus
+        .works
+        .iter()
+        .find(|w| w.id == "plain")
+        .unwrap();
+    assert_eq!(loaded.corpus.abstract_of(work).as_deref(), Some(""));
+    let failure = loaded
+        .corpus
+        .texts
+        .failure()
+        .expect("the changed file is caught")
+        .to_string();
+    assert!(failure.contains("content/works/more.jsonl"), "{}", failure);
+    assert!(
+        failure.contains("changed while the build was reading it"),
+        "{}",
+        failure
+    );
+}
+
 /// `check` validates without writing anything.
 #[test]
 fn check_writes_nothing() {
