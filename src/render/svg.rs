@@ -127,13 +127,34 @@ fn push_uint(s: &mut String, n: u64) {
     s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
-/// Appends `prefix`, then each number to one decimal, each followed by
-/// its separator: `<line x1="` 1.0 `" y1="` 2.0 `"` and the like.
+/// Appends `prefix`, then each number to one decimal (see
+/// [`push_short`]), each followed by its separator: `<rect x="` 1.5
+/// `" y="` 2 `"` and the like.
 fn push_d1s(s: &mut String, prefix: &str, parts: &[(f64, &str)]) {
     s.push_str(prefix);
     for &(x, sep) in parts {
-        push_fixed(s, x, 1);
+        push_short(s, x);
         s.push_str(sep);
+    }
+}
+
+/// Appends `x` to one decimal, without a trailing `.0`: `12`, `-3.5`.
+fn push_short(s: &mut String, x: f64) {
+    push_fixed(s, x, 1);
+    if s.ends_with(".0") {
+        s.truncate(s.len() - 2);
+    }
+}
+
+/// Appends numbers of SVG path data: a space between two only where the
+/// next does not begin with its own sign.
+fn push_path_numbers(s: &mut String, xs: &[f64]) {
+    for (i, &x) in xs.iter().enumerate() {
+        let at = s.len();
+        push_short(s, x);
+        if i > 0 && !s[at..].starts_with('-') {
+            s.insert(at, ' ');
+        }
     }
 }
 
@@ -196,29 +217,41 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         escape_html(&st.dom_id),
         escape_html(&st.title)
     );
-    s.push_str("<g class=\"edges\">");
+    // Edges are grouped by kind, in order of first appearance, so that
+    // the kind is written once per group; each is a path from one node's
+    // centre to the other's.
+    // The stroke stands in where the stylesheet does not reach.
+    s.push_str("<g class=\"edges\" stroke=\"#5d6b7c\" stroke-opacity=\".3\">");
+    let mut kinds: Vec<&str> = Vec::new();
     for e in &g.edges {
-        let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str()))
-        else {
-            continue;
-        };
-        let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
-        s.push_str("<line class=\"ge e-");
-        s.push_str(e.kind);
-        s.push_str("\" data-s=\"");
-        push_uint(&mut s, a as u64);
-        s.push_str("\" data-t=\"");
-        push_uint(&mut s, b as u64);
-        let (pa, pb) = (pos[a], pos[b]);
-        let xy = [
-            (pa.0, "\" y1=\""),
-            (pa.1, "\" x2=\""),
-            (pb.0, "\" y2=\""),
-            (pb.1, "\" stroke-width=\""),
-        ];
-        push_d1s(&mut s, "\" x1=\"", &xy);
-        push_fixed(&mut s, w, 2);
-        s.push_str("\"/>");
+        if !kinds.contains(&e.kind) {
+            kinds.push(e.kind);
+        }
+    }
+    for kind in kinds {
+        s.push_str("<g class=\"e-");
+        s.push_str(kind);
+        s.push_str("\">");
+        for e in g.edges.iter().filter(|e| e.kind == kind) {
+            let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str()))
+            else {
+                continue;
+            };
+            let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
+            s.push_str("<path data-s=\"");
+            push_uint(&mut s, a as u64);
+            s.push_str("\" data-t=\"");
+            push_uint(&mut s, b as u64);
+            s.push_str("\" d=\"M");
+            let (pa, pb) = (pos[a], pos[b]);
+            push_path_numbers(&mut s, &[pa.0, pa.1]);
+            s.push('L');
+            push_path_numbers(&mut s, &[pb.0, pb.1]);
+            s.push_str("\" stroke-width=\"");
+            push_short(&mut s, w);
+            s.push_str("\"/>");
+        }
+        s.push_str("</g>");
     }
     s.push_str("</g><g class=\"nodes\">");
 
@@ -339,17 +372,14 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         s.push_str(if ext { " ext" } else { "" });
         s.push_str("\" data-i=\"");
         push_uint(&mut s, i as u64);
-        s.push_str("\" data-kind=\"");
-        s.push_str(n.kind);
         s.push('"');
         if let Some(y) = n.year {
             s.push_str(" data-year=\"");
             push_uint(&mut s, u64::from(y));
             s.push('"');
         }
-        s.push_str(" aria-label=\"");
-        s.push_str(&full);
-        s.push_str("\"><title>");
+        // The <title> names the node for assistive technology and on hover.
+        s.push_str("><title>");
         s.push_str(&full);
         s.push_str("</title>");
         match n.kind {
@@ -450,5 +480,22 @@ mod tests {
             s.push(' ');
         }
         assert_eq!(s, "0 7 10 18446744073709551615 ");
+    }
+
+    #[test]
+    fn short_numbers_and_path_data() {
+        let mut s = String::new();
+        for x in [12.0, -3.46, 0.04, -0.04, 419.95] {
+            super::push_short(&mut s, x);
+            s.push(',');
+        }
+        assert_eq!(s, "12,-3.5,0,0,420,");
+        let mut d = String::from("M");
+        super::push_path_numbers(&mut d, &[0.0, 0.0]);
+        d.push('L');
+        super::push_path_numbers(&mut d, &[54.6, -133.48]);
+        d.push('L');
+        super::push_path_numbers(&mut d, &[-1.0, 2.25]);
+        assert_eq!(d, "M0 0L54.6-133.5L-1 2.3");
     }
 }

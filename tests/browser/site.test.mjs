@@ -84,7 +84,7 @@ test("profile page: no errors, SVG matches graph.json, every node a link", async
     const count = await page.locator("#graph svg .gn").count();
     assert.equal(count, graph.nodes.length);
     assert.equal(await page.locator("#graph svg a.gn").count(), graph.nodes.filter((n) => n.url).length);
-    assert.equal(await page.locator("#graph svg .ge").count(), graph.edges.length);
+    assert.equal(await page.locator("#graph svg .edges path").count(), graph.edges.length);
     await page.screenshot({ path: path.join(artifacts, `profile-${id}.png`), fullPage: true });
     assert.deepEqual(problems, []);
     assert.deepEqual(await cspViolations(page), []);

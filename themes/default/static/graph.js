@@ -5,12 +5,15 @@
   "use strict";
 
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+  // A node's kind is its k-* class; its full label, its <title>.
+  function kindOf(n) { var m = /(?:^| )k-(\S+)/.exec(n.getAttribute("class")); return m ? m[1] : ""; }
+  function titleOf(n) { var t = n.querySelector("title"); return t ? t.textContent : ""; }
 
   function setup(view) {
     var svg = view.querySelector("svg.graph-svg");
     if (!svg) return;
     var nodes = svg.querySelectorAll(".gn");
-    var edges = svg.querySelectorAll(".ge");
+    var edges = svg.querySelectorAll(".edges path");
     var byIndex = {};
     var adj = {};
     each(nodes, function (n) { byIndex[n.getAttribute("data-i")] = n; adj[n.getAttribute("data-i")] = []; });
@@ -60,13 +63,13 @@
       var q = search ? search.value.trim().toLowerCase() : "";
       var visible = {};
       each(nodes, function (n) {
-        var kind = n.getAttribute("data-kind");
+        var kind = kindOf(n);
         var year = parseInt(n.getAttribute("data-year"), 10);
         var off = !!hiddenKinds[kind];
         if (!off && kind === "work" && !isNaN(year)) off = (!isNaN(lo) && year < lo) || (!isNaN(hi) && year > hi);
         n.classList.toggle("off", off);
         if (!off) visible[n.getAttribute("data-i")] = true;
-        var label = (n.getAttribute("aria-label") || "").toLowerCase();
+        var label = titleOf(n).toLowerCase();
         n.classList.toggle("match", q.length > 0 && !off && label.indexOf(q) >= 0);
       });
       svg.classList.toggle("searching", q.length > 0);
@@ -104,8 +107,7 @@
     var kindNames = { researcher: "Researcher", work: "Work", coauthor: "Co-author", topic: "Topic", institution: "Institution" };
 
     function labelOf(n) {
-      var t = n.querySelector("title");
-      return t ? t.textContent.replace(/^[^:]*: /, "") : "";
+      return titleOf(n).replace(/^[^:]*: /, "");
     }
     function select(n) {
       selected = n;
@@ -115,7 +117,7 @@
       n.classList.add("sel");
       empty.hidden = true;
       highlight(n);
-      var kind = n.getAttribute("data-kind");
+      var kind = kindOf(n);
       var p = document.createElement("p");
       p.className = "kicker";
       p.textContent = kindNames[kind] || kind;
@@ -149,7 +151,7 @@
           b.addEventListener("click", function () { select(m); m.focus(); });
           var k = document.createElement("span");
           k.className = "muted";
-          k.textContent = " " + (kindNames[m.getAttribute("data-kind")] || "").toLowerCase() + ", " + p[1].getAttribute("class").replace(/^ge e-| .*$/g, "");
+          k.textContent = " " + (kindNames[kindOf(m)] || "").toLowerCase() + ", " + p[1].parentNode.getAttribute("class").replace(/^e-/, "");
           li.appendChild(b);
           li.appendChild(k);
           ul.appendChild(li);
