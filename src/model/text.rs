@@ -88,6 +88,11 @@ impl Text {
         self.len as usize
     }
 
+    /// The text's 64-bit xxh3: what a page's digest covers in its place.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -523,9 +523,9 @@ impl<'a> Renderer<'a> {
                         let Some(Value::Array(listed)) = page.get_mut("works") else {
                             return Ok(());
                         };
-                        for (l, item) in listed.iter_mut().zip(&items) {
+                        for ((l, item), &w) in listed.iter_mut().zip(&items).zip(mine) {
                             let mut item = item.clone();
-                            views::render_abstract(&mut item);
+                            v.render_abstract(w, &mut item);
                             l["html"] = Value::String(self.item_html(item, true)?);
                         }
                         Ok(())
@@ -585,7 +585,7 @@ impl<'a> Renderer<'a> {
             Job::Work(w) => {
                 vec![
                     self.page_from("work.html", v.work(w), path, &[], None, |page| {
-                        Views::fill_work(page);
+                        v.fill_work(w, page);
                         Ok(())
                     })?,
                 ]

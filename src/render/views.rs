@@ -140,18 +140,6 @@ impl Strings {
     }
 }
 
-/// Replaces a work item's abstract source (from [`Views::work_item`]) by
-/// its sanitised HTML.
-pub fn render_abstract(item: &mut Value) {
-    let Some(obj) = item.as_object_mut() else {
-        return;
-    };
-    if let Some(Value::String(md)) = obj.remove("abstract_md") {
-        let html = crate::markdown::render(&md);
-        obj.insert("abstract_html".into(), Value::String(html.as_str().into()));
-    }
-}
-
 /// "Trust 21 - Emerging", when there is a score.
 fn score_label(c: &Config, t: &crate::model::Trust) -> Option<String> {
     t.score
@@ -236,10 +224,11 @@ impl<'a> Views<'a> {
             "doi_url": work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
             "link": work.url,
             "authors_count": work.authors.len(),
-            // The source stands in until `render_abstract`: the HTML of
-            // every abstract would be held for the whole build, and a kept
-            // page's digest needs only its source.
-            "abstract_md": if with_abstract { self.corpus.abstract_of(work) } else { None },
+            // The abstract's hash stands in until `render_abstract`: the
+            // HTML of every abstract would be held for the whole build,
+            // and a kept page's digest needs only the hash, so a kept page
+            // reads no abstract back.
+            "abstract_hash": if with_abstract { work.abstract_md.as_ref().map(|t| t.hash()) } else { None },
             "abstract_html": null,
         })
     }
@@ -722,15 +711,25 @@ impl<'a> Views<'a> {
         item
     }
 
-    /// A work page's values that follow from its abstract's source alone,
-    /// made only when the page is rendered.
-    pub fn fill_work(page: &mut Value) {
-        let description = match page.get("abstract_md") {
-            Some(Value::String(md)) => crate::markdown::plain_excerpt(md, 200),
-            _ => String::new(),
+    /// Replaces the abstract's hash in the item of work `w` (from
+    /// [`Views::work_item`]) by its sanitised HTML; returns its source.
+    pub fn render_abstract(&self, w: u32, item: &mut Value) -> Option<String> {
+        let obj = item.as_object_mut()?;
+        obj.remove("abstract_hash");
+        let md = self.corpus.abstract_of(&self.corpus.works[w as usize])?;
+        let html = crate::markdown::render(&md);
+        obj.insert("abstract_html".into(), Value::String(html.as_str().into()));
+        Some(md.into_owned())
+    }
+
+    /// A work page's values that follow from its abstract alone, made
+    /// only when the page is rendered.
+    pub fn fill_work(&self, w: u32, page: &mut Value) {
+        let description = match self.render_abstract(w, page) {
+            Some(md) => crate::markdown::plain_excerpt(&md, 200),
+            None => String::new(),
         };
         page["description"] = Value::String(description);
-        render_abstract(page);
     }
 
     /// A topic page; `works` are its works' list items.
