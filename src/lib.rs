@@ -48,6 +48,8 @@ pub enum Error {
     Template { name: String, message: String },
     #[error("refusing to use {} as the output folder: {why}", path.display())]
     UnsafeOutput { path: PathBuf, why: String },
+    #[error("another build is writing {} (it holds {}); wait for it to finish, or stop it, then build again", output.display(), lock.display())]
+    Busy { output: PathBuf, lock: PathBuf },
 }
 
 #[derive(Clone, Debug)]

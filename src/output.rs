@@ -72,6 +72,33 @@ pub struct Output {
     old_inputs: Option<u128>,
     /// Fingerprint of this build's inputs, recorded on commit.
     inputs: Option<u128>,
+    /// Held locked from `prepare` until the build commits or aborts, so
+    /// that two builds never share a staging folder.
+    _lock: fs::File,
+}
+
+/// Takes the lock file beside the output folder, `.NAME.scholarsite-lock`.
+/// The file is left in place: removing it would let a third build lock a
+/// new file while a second still holds the old one.
+fn lock_beside(parent: &Path, name: &str, dir: &Path) -> Result<fs::File, Error> {
+    let path = parent.join(format!(".{}.scholarsite-lock", name));
+    if let Err(e) = fs::create_dir_all(parent) {
+        return Err(io_err(parent, e));
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io_err(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Busy {
+            output: dir.to_path_buf(),
+            lock: path,
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(io_err(&path, e)),
+    }
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -115,6 +142,7 @@ impl Output {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let staging = parent.join(format!(".{}.scholarsite-staging", name));
+        let lock = lock_beside(parent, &name, &dir)?;
         let mut out = Output {
             dir: dir.clone(),
             staging,
@@ -123,6 +151,7 @@ impl Output {
             cold: true,
             old_inputs: None,
             inputs: None,
+            _lock: lock,
         };
         match fs::metadata(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -114,6 +114,31 @@ fn refuses_a_foreign_output_folder() {
         .fails_with(&["refusing to use"]);
 }
 
+/// A build into an output folder another build is writing fails at once,
+/// naming the folder, and leaves it as it was.
+#[test]
+fn a_second_build_into_the_same_output_fails_cleanly() {
+    let s = Site::example();
+    s.build().ok();
+    let before = s.snapshot("output");
+    // Stands for a build still running: it holds the lock beside output/.
+    let held = std::fs::File::open(s.path(".output.scholarsite-lock")).unwrap();
+    held.try_lock().unwrap();
+    s.file(
+        "content/works/extra.jsonl",
+        "{\"id\":\"x\",\"title\":\"Extra\",\"authors\":[\"A B\"]}",
+    );
+    s.build().fails_with(&[
+        "another build is writing",
+        "output",
+        ".output.scholarsite-lock",
+    ]);
+    assert_eq!(s.snapshot("output"), before);
+    drop(held);
+    s.build().ok();
+    assert!(s.exists("works/x/index.html"));
+}
+
 /// The same input gives the same bytes with one thread and with eight.
 #[test]
 fn byte_identical_at_any_thread_count() {
