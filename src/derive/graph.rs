@@ -18,6 +18,8 @@ use std::collections::HashMap;
 pub const SCHEMA_VERSION: u32 = 2;
 const MAX_INSTITUTIONS: usize = 5;
 
+/// A kept `graph.json` relies on `render::hash_graph` feeding every
+/// field to its digest: a field added here must be added there.
 #[derive(Serialize, Debug)]
 pub struct Graph {
     pub version: u32,

@@ -75,32 +75,23 @@ struct Keep<'a> {
 
 impl Keep<'_> {
     /// Tera's output is a function of the templates and the values they
-    /// are given, so equal digests mean equal bytes. `parts` are values
-    /// the page is completed from after the digest (see
-    /// [`Renderer::page_from`]).
-    fn digest(
-        &self,
-        template: &str,
-        path: &str,
-        page: &Value,
-        parts: &[Value],
-        drawn: Option<&Drawn>,
-    ) -> u128 {
+    /// are given, so equal digests mean equal bytes: `feed` gives the
+    /// hasher all of them but the site-wide ones the salt stands for.
+    fn digest(&self, path: &str, feed: impl FnOnce(&mut xxhash_rust::xxh3::Xxh3)) -> u128 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(&self.salt.to_le_bytes());
-        for part in [template, path] {
-            hash_str(&mut h, part);
-        }
-        hash_value(&mut h, page);
-        h.update(&(parts.len() as u64).to_le_bytes());
-        for p in parts {
-            hash_value(&mut h, p);
-        }
-        if let Some(d) = drawn {
-            svg::digest_into(&mut h, d.graph, &d.style);
-        }
+        hash_str(&mut h, path);
+        feed(&mut h);
         h.digest128()
     }
+}
+
+/// Whether a file has to be made again.
+enum Check {
+    /// The last build's file, kept.
+    Kept(FileRecord),
+    /// To be made, its digest recorded (none without a last build to keep from).
+    Make(Option<u128>),
 }
 
 fn hash_str(h: &mut xxhash_rust::xxh3::Xxh3, s: &str) {
@@ -146,6 +137,44 @@ fn hash_value(h: &mut xxhash_rust::xxh3::Xxh3, v: &Value) {
                 hash_value(h, x);
             }
         }
+    }
+}
+
+/// Feeds the hasher every value `g` serialises, lengths before
+/// contents as in [`hash_value`].
+fn hash_graph(h: &mut xxhash_rust::xxh3::Xxh3, g: &crate::derive::graph::Graph) {
+    h.update(&g.version.to_le_bytes());
+    hash_str(h, &g.researcher);
+    let t = &g.totals;
+    for n in [
+        g.node_budget,
+        t.works,
+        t.coauthors,
+        t.topics,
+        t.institutions,
+    ] {
+        h.update(&(n as u64).to_le_bytes());
+    }
+    h.update(&(g.nodes.len() as u64).to_le_bytes());
+    for n in &g.nodes {
+        for part in [n.id.as_str(), n.kind, n.label.as_str()] {
+            hash_str(h, part);
+        }
+        match &n.url {
+            Some(u) => hash_str(h, u),
+            None => h.update(b"-"),
+        }
+        h.update(&n.weight.to_le_bytes());
+        h.update(&n.year.map_or(u32::MAX, u32::from).to_le_bytes());
+        h.update(&n.x.to_bits().to_le_bytes());
+        h.update(&n.y.to_bits().to_le_bytes());
+    }
+    h.update(&(g.edges.len() as u64).to_le_bytes());
+    for e in &g.edges {
+        for part in [e.source.as_str(), e.target.as_str(), e.kind] {
+            hash_str(h, part);
+        }
+        h.update(&e.weight.to_le_bytes());
     }
 }
 
@@ -313,15 +342,18 @@ impl<'a> Renderer<'a> {
         drawn: Option<Drawn>,
         fill: impl FnOnce(&mut Value) -> Result<(), Error>,
     ) -> Result<Piece, Error> {
-        let digest = match &self.keep {
-            Some(k) => {
-                let d = k.digest(template, path, &page, parts, drawn.as_ref());
-                if let Some(rec) = k.out.kept(path, d) {
-                    return Ok(Piece::Kept(rec));
-                }
-                Some(d)
+        // `parts` are the values the page is completed from after the digest.
+        let digest = match self.check(path, |h| {
+            hash_str(h, template);
+            hash_value(h, &page);
+            h.update(&(parts.len() as u64).to_le_bytes());
+            parts.iter().for_each(|p| hash_value(h, p));
+            if let Some(d) = &drawn {
+                svg::digest_into(h, d.graph, &d.style);
             }
-            None => None,
+        }) {
+            Check::Kept(rec) => return Ok(Piece::Kept(rec)),
+            Check::Make(d) => d,
         };
         fill(&mut page)?;
         if let Some(d) = drawn {
@@ -335,6 +367,27 @@ impl<'a> Renderer<'a> {
         top.insert("path".into(), Value::String(path.to_string()));
         let html = self.fragment(template, Value::Object(top))?;
         Ok(Piece::Bytes(html.into_bytes(), digest))
+    }
+
+    /// Whether the file `path` can be kept from the last build: it can when
+    /// the digest of what `feed` gives is the one recorded for it.
+    fn check(&self, path: &str, feed: impl FnOnce(&mut xxhash_rust::xxh3::Xxh3)) -> Check {
+        let Some(k) = &self.keep else {
+            return Check::Make(None);
+        };
+        let d = k.digest(path, feed);
+        match k.out.kept(path, d) {
+            Some(rec) => Check::Kept(rec),
+            None => Check::Make(Some(d)),
+        }
+    }
+
+    /// `graph.json` of `g`, made from `g` alone.
+    fn graph_file(&self, g: &crate::derive::graph::Graph, path: &str) -> Piece {
+        match self.check(path, |h| hash_graph(h, g)) {
+            Check::Kept(rec) => Piece::Kept(rec),
+            Check::Make(d) => Piece::Bytes(views::graph_json(g), d),
+        }
     }
 
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
@@ -547,7 +600,7 @@ impl<'a> Renderer<'a> {
                 )?;
                 vec![
                     html,
-                    data(views::graph_json(&g)),
+                    self.graph_file(&g, &paths[1]),
                     explorer,
                     embed,
                     data(v.profile_json(r)),
@@ -579,7 +632,7 @@ impl<'a> Renderer<'a> {
                         v.group(group, members, &small, true),
                         &paths[1],
                     )?,
-                    data(views::graph_json(&g)),
+                    self.graph_file(&g, &paths[2]),
                 ]
             }
             Job::Work(w) => {

@@ -3,8 +3,8 @@
 //! node a link, and labels placed greedily so that none overlap. All text
 //! is escaped here; the result is safe to print unescaped.
 
-use super::hash_str;
 use super::theme::{escape_html, escape_html_into};
+use super::{hash_graph, hash_str};
 use crate::config::Config;
 use crate::derive::graph::Graph;
 use std::fmt::Write;
@@ -169,27 +169,7 @@ pub fn digest_into(h: &mut xxhash_rust::xxh3::Xxh3, g: &Graph, st: &Style) {
     h.update(&[u8::from(st.hidden_labels)]);
     hash_str(h, &st.dom_id);
     hash_str(h, &st.title);
-    h.update(&(g.nodes.len() as u64).to_le_bytes());
-    for n in &g.nodes {
-        for part in [n.id.as_str(), n.kind, n.label.as_str()] {
-            hash_str(h, part);
-        }
-        match &n.url {
-            Some(u) => hash_str(h, u),
-            None => h.update(b"-"),
-        }
-        h.update(&n.weight.to_le_bytes());
-        h.update(&n.year.map_or(u32::MAX, u32::from).to_le_bytes());
-        h.update(&n.x.to_bits().to_le_bytes());
-        h.update(&n.y.to_bits().to_le_bytes());
-    }
-    h.update(&(g.edges.len() as u64).to_le_bytes());
-    for e in &g.edges {
-        for part in [e.source.as_str(), e.target.as_str(), e.kind] {
-            hash_str(h, part);
-        }
-        h.update(&e.weight.to_le_bytes());
-    }
+    hash_graph(h, g);
 }
 
 pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
