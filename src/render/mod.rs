@@ -390,6 +390,14 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// `profile.json` of researcher `r`.
+    fn profile_file(&self, r: u32, path: &str) -> Piece {
+        match self.check(path, |h| self.views.profile_digest_into(r, h)) {
+            Check::Kept(rec) => Piece::Kept(rec),
+            Check::Make(d) => Piece::Bytes(self.views.profile_json(r), d),
+        }
+    }
+
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
         let c = self.views.config;
         let url = |i: usize| {
@@ -603,7 +611,7 @@ impl<'a> Renderer<'a> {
                     self.graph_file(&g, &paths[1]),
                     explorer,
                     embed,
-                    data(v.profile_json(r)),
+                    self.profile_file(r, &paths[4]),
                 ]
             }
             Job::Group(gi) => {
