@@ -95,6 +95,10 @@ pub struct Report {
     pub unchanged: usize,
     /// Of the unchanged, the pages kept without being rendered again.
     pub kept: usize,
+    /// Works whose topics were extracted afresh, and taken from the
+    /// last build's topic cache.
+    pub topics_extracted: usize,
+    pub topics_cached: usize,
     pub removed: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
@@ -114,6 +118,10 @@ pub struct Site {
     pub warnings: Vec<Diagnostic>,
     /// What the next computation may reuse; kept only for `serve`.
     pub memo: Option<derive::topics::Memo>,
+    /// This build's topic cache file, for the next build.
+    pub topic_cache: Option<Vec<u8>>,
+    /// Works whose topics were extracted, and of those taken from the cache.
+    pub extraction: (usize, usize),
 }
 
 fn load_config(opts: &Options) -> Result<Config, Error> {
@@ -128,7 +136,7 @@ fn load_config(opts: &Options) -> Result<Config, Error> {
 pub fn load(opts: &Options, timings: &mut Timings) -> Result<Site, Error> {
     let config = load_config(opts)?;
     let (sources, d) = timings.time("discover", || source::discover(&opts.root));
-    load_sources(config, sources, d, timings, None)
+    load_sources(config, sources, d, timings, None, None)
 }
 
 /// What a `serve` load reuses from the last one.
@@ -152,6 +160,7 @@ fn load_sources(
     discovered: Diagnostics,
     timings: &mut Timings,
     serve: Option<Reuse>,
+    caching: Option<derive::topics::Caching>,
 ) -> Result<Site, Error> {
     let mut diags = discovered;
     let (prior, mut kept, hashes, read) = match serve {
@@ -181,8 +190,8 @@ fn load_sources(
     }
     let keep = prior.is_some();
     let prior = prior.and_then(Option::take);
-    let (derived, memo) = timings.time("compute", || {
-        derive::compute_with(&corpus, &config, prior, keep)
+    let (derived, mut memo) = timings.time("compute", || {
+        derive::compute_with(&corpus, &config, prior, keep, caching)
     });
     texts_read(&corpus)?;
     Ok(Site {
@@ -191,6 +200,8 @@ fn load_sources(
         derived,
         groups,
         warnings: diags.sorted(),
+        topic_cache: memo.take_cache_file(),
+        extraction: (memo.extracted_afresh(), memo.from_cache()),
         memo: keep.then_some(memo),
     })
 }
@@ -267,6 +278,8 @@ fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
         topics: site.derived.topics.len(),
         institutions: site.corpus.institutions.len(),
         warnings: site.warnings.clone(),
+        topics_extracted: site.extraction.0,
+        topics_cached: site.extraction.1,
         timings,
         output,
         ..Report::default()
@@ -534,7 +547,7 @@ pub fn prepare(
         hashes,
         read,
     };
-    let site = load_sources(config, sources, discovered, &mut timings, Some(reuse))?;
+    let site = load_sources(config, sources, discovered, &mut timings, Some(reuse), None)?;
     Ok(Some(Prepared {
         site,
         theme,
@@ -575,7 +588,7 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         }
         out.set_inputs(fp);
     }
-    let site = load_sources(config, sources, discovered, &mut timings, None)?;
+    let site = load_with_cache(config, sources, discovered, &out, &mut timings)?;
     let files = match render_site(&site, &theme, &out, &mut timings) {
         Ok(f) => f,
         Err(e) => {
@@ -597,6 +610,39 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     report.kept = commit.kept;
     report.removed = commit.removed;
     Ok(report)
+}
+
+/// Stages 2–4 of a build, with topic extraction reusing the last build's
+/// topic cache file beside the output (`derive::topic_cache`) and writing
+/// this one's there. The file is a memo checked record by record, so it
+/// is written whether or not the build then succeeds; one that cannot be
+/// written only makes the next build extract everything again.
+fn load_with_cache(
+    config: Config,
+    sources: source::SourceSet,
+    discovered: Diagnostics,
+    out: &output::Output,
+    timings: &mut Timings,
+) -> Result<Site, Error> {
+    let path = out.beside("topics");
+    let program = program_hash();
+    let last = timings.time("cache read", || {
+        program.and_then(|p| derive::topic_cache::TopicCache::read(&path, p))
+    });
+    let caching = program.map(|program| derive::topics::Caching {
+        last: last.as_ref(),
+        program,
+    });
+    let mut site = load_sources(config, sources, discovered, timings, None, caching)?;
+    drop(last);
+    if let Some(bytes) = site.topic_cache.take() {
+        timings.time("cache write", || {
+            if output::write_atomic(&path, &bytes).is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+        });
+    }
+    Ok(site)
 }
 
 /// Stages 5–6: the works' list items, the plan, and every page written

@@ -199,6 +199,18 @@ impl Output {
         &self.dir
     }
 
+    /// A file of scholarsite's own beside the output folder, like its lock
+    /// and staging folder: `.NAME.scholarsite-WHAT`.
+    pub fn beside(&self, what: &str) -> PathBuf {
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.dir
+            .with_file_name(format!(".{}.scholarsite-{}", name, what))
+    }
+
     /// Writes one file unless the last build wrote the same bytes. Safe to
     /// call from many threads.
     /// `digest` is what the page was rendered from, recorded so that the
@@ -373,8 +385,11 @@ impl Output {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension("tmp");
+/// Writes `bytes` to `path` by renaming a full temporary file over it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| io_err(path, e))
 }

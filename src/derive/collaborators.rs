@@ -19,7 +19,7 @@ pub enum CoKey {
     Name(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Collaborator {
     pub key: CoKey,
     /// The spelling written most often; on a tie the longest (most

@@ -6,6 +6,7 @@
 pub mod collaborators;
 pub mod graph;
 pub mod layout;
+pub mod topic_cache;
 pub mod topics;
 
 use crate::config::Config;
@@ -30,13 +31,13 @@ pub struct TopicInfo {
     pub researchers: Vec<(u32, u32)>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub struct WorkTopic {
     pub topic: u32,
     pub extracted: bool,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub struct ResearcherTopic {
     pub topic: u32,
     pub works: u32,
@@ -168,17 +169,20 @@ fn match_ids(old: &[Arc<Work>], new: &[Arc<Work>]) -> Vec<Option<u32>> {
 }
 
 pub fn compute(corpus: &Corpus, config: &Config) -> Derived {
-    compute_with(corpus, config, None, false).0
+    compute_with(corpus, config, None, false, None).0
 }
 
 /// [`compute`], reusing what `prior` computed for unchanged works; with
-/// `keep`, also returns the memo a later call needs. The result is the
-/// same with or without `prior`.
+/// `keep`, also returns the memo a later call needs; with `caching` (a
+/// build), topic extraction reuses the last build's cache file and the
+/// memo carries this one's. The result is the same with or without
+/// `prior` and `caching`.
 pub fn compute_with(
     corpus: &Corpus,
     config: &Config,
     prior: Option<Prior>,
     keep: bool,
+    caching: Option<topics::Caching>,
 ) -> (Derived, topics::Memo) {
     let old_of: Vec<Option<u32>> = match &prior {
         Some(p) => match_ids(&p.corpus.works, &corpus.works),
@@ -211,8 +215,15 @@ pub fn compute_with(
                 .count() as u32
         })
         .collect();
-    let (topics, work_topics, researcher_topics, memo) =
-        assign_topics(corpus, &works_of, config, topic_prior, keep, tables_before);
+    let (topics, work_topics, researcher_topics, memo) = assign_topics(
+        corpus,
+        &works_of,
+        config,
+        topic_prior,
+        keep,
+        tables_before,
+        caching,
+    );
     let mut members = vec![Vec::new(); corpus.institutions.len()];
     for (r, res) in corpus.researchers.iter().enumerate() {
         for &i in &res.affiliations {
@@ -348,6 +359,7 @@ fn assign_topics(
     prior: Option<topics::Prior>,
     keep: bool,
     before: Option<&Derived>,
+    caching: Option<topics::Caching>,
 ) -> TopicTables {
     let undeclared: Vec<u32> = (0..corpus.works.len() as u32)
         .filter(|&w| corpus.works[w as usize].topics.is_empty())
@@ -358,6 +370,7 @@ fn assign_topics(
         config.extracted_topics_per_work,
         prior,
         keep,
+        caching,
     );
     if let Some(d) = before.filter(|_| memo.as_before()) {
         let (topics, work_topics) = (d.topics.clone(), d.work_topics.clone());

@@ -19,6 +19,7 @@
 //!    already taken and scores at least 0.6 of it replaces it
 //!    ("brain networks" gives way to "functional brain networks").
 
+use super::topic_cache::{Basis, Reused, TopicCache, Writer};
 use crate::model::text::Texts;
 use crate::model::{Corpus, Work};
 use rayon::prelude::*;
@@ -696,9 +697,13 @@ pub struct Memo {
     kept: bool,
     /// How many works this run extracted rather than reused.
     afresh: usize,
+    /// How many works this run took from the last build's cache file.
+    cached: usize,
     /// Every work has the result it had in the prior run, with the same
     /// works in the same order: nothing that follows from topics changed.
     as_before: bool,
+    /// The bytes of this run's topic cache file, when asked for.
+    cache_file: Option<Vec<u8>>,
 }
 
 impl Memo {
@@ -706,6 +711,11 @@ impl Memo {
     /// reused from its prior.
     pub fn extracted_afresh(&self) -> usize {
         self.afresh
+    }
+
+    /// How many works' topics came from the last build's cache file.
+    pub fn from_cache(&self) -> usize {
+        self.cached
     }
 
     /// Whether every work's result is what the prior run gave it, the
@@ -718,6 +728,19 @@ impl Memo {
     pub fn get(&self, w: u32) -> &[Extracted] {
         self.results.get(w as usize).map_or(&[], Vec::as_slice)
     }
+
+    /// The topic cache file of this run, to be written beside the output
+    /// (see [`super::topic_cache`]); taken once.
+    pub fn take_cache_file(&mut self) -> Option<Vec<u8>> {
+        self.cache_file.take()
+    }
+}
+
+/// A build's use of the topic cache: the last build's file, if one was
+/// read, and the program that makes this one.
+pub struct Caching<'a> {
+    pub last: Option<&'a TopicCache>,
+    pub program: u128,
 }
 
 /// The corpus of the last run and the memo of its extraction.
@@ -733,12 +756,17 @@ pub struct Prior<'a> {
 /// given it as `prior` needs; with a usable `prior`, only works whose text
 /// changed or that score a phrase whose frequency changed are extracted
 /// again, and the result is the same as without it.
+///
+/// With `caching` (a build, which has no prior), works whose record in
+/// the last build's cache file holds are taken from it, and the memo
+/// carries this run's file.
 pub fn extract(
     corpus: &Corpus,
     targets: &[u32],
     per_work: usize,
     prior: Option<Prior>,
     keep: bool,
+    caching: Option<Caching>,
 ) -> Memo {
     let n = corpus.works.len();
     let mut memo = Memo {
@@ -748,11 +776,21 @@ pub fn extract(
         scored: Vec::new(),
         kept: keep,
         afresh: 0,
+        cached: 0,
         as_before: false,
+        cache_file: None,
     };
     if !keep && (per_work == 0 || targets.is_empty()) {
         return memo;
     }
+    // `serve` keeps every work's scored phrases, which a cached record
+    // does not hold; it has its prior instead.
+    let caching = caching.filter(|_| prior.is_none() && !keep);
+    let basis = caching.as_ref().map(|c| Basis {
+        program: c.program,
+        per_work: per_work as u32,
+        works: n as u64,
+    });
     let prior = prior.filter(|p| p.memo.kept && p.memo.per_work == per_work);
     memo.results = vec![Vec::new(); n];
     memo.scored = vec![Box::default(); n];
@@ -839,6 +877,24 @@ pub fn extract(
             }
         }
     }
+    // From the last build's cache file: records that still hold.
+    let mut cached: Vec<Option<Reused>> = match (caching.as_ref().and_then(|c| c.last), basis) {
+        (Some(last), Some(basis)) if last.basis() == basis => {
+            let df = &memo.df;
+            targets
+                .par_iter()
+                .map(|&w| last.reuse(&corpus.works[w as usize], |h| frequency(df, h)))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    for (&w, c) in targets.iter().zip(cached.iter_mut()) {
+        if let Some(c) = c {
+            memo.results[w as usize] = std::mem::take(&mut c.results);
+            reused[w as usize] = true;
+            memo.cached += 1;
+        }
+    }
     let todo: Vec<u32> = targets
         .iter()
         .copied()
@@ -846,6 +902,7 @@ pub fn extract(
         .collect();
     memo.afresh = todo.len();
     let n_docs = n as f64;
+    let keep_scored = keep || caching.is_some();
     let fresh: Vec<(Vec<Extracted>, Box<[u64]>)> = todo
         .par_iter()
         .map(|&w| {
@@ -857,7 +914,7 @@ pub fn extract(
                 &memo.df,
                 n_docs,
                 per_work,
-                keep,
+                keep_scored,
             )
         })
         .collect();
@@ -870,11 +927,44 @@ pub fn extract(
         memo.results[w as usize] = r;
         memo.scored[w as usize] = h;
     }
+    if let Some(basis) = basis {
+        memo.cache_file = Some(cache_file(corpus, targets, basis, &memo, &cached));
+    }
     if !keep {
         memo.df = HashMap::default();
         memo.scored = Vec::new();
     }
     memo
+}
+
+/// How many works use phrase `h`, as the cache file records it.
+fn frequency(df: &HashMap<u64, u32, BuildId>, h: u64) -> u32 {
+    df.get(&h).copied().unwrap_or(0)
+}
+
+/// The cache file of a run: each target's record, copied from the last
+/// file where it held (`cached`, empty when none did), else made from the
+/// memo's result and scored phrases.
+fn cache_file(
+    corpus: &Corpus,
+    targets: &[u32],
+    basis: Basis,
+    memo: &Memo,
+    cached: &[Option<Reused>],
+) -> Vec<u8> {
+    let mut file = Writer::new(basis);
+    let mut scored = Vec::new();
+    for (i, &w) in targets.iter().enumerate() {
+        if let Some(Some(c)) = cached.get(i) {
+            file.copy(c.record);
+            continue;
+        }
+        let w = w as usize;
+        scored.clear();
+        scored.extend(memo.scored[w].iter().map(|&h| (h, frequency(&memo.df, h))));
+        file.record(&corpus.works[w], &memo.results[w], &scored);
+    }
+    file.finish()
 }
 
 /// Distinct phrase hashes of a work.

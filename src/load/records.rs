@@ -83,7 +83,7 @@ pub struct RawWork {
 }
 
 /// Identifiers of a work besides its DOI.
-#[derive(Deserialize, serde::Serialize, Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Deserialize, serde::Serialize, Debug, Default, Clone, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct RawIds {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -89,20 +89,23 @@ impl WorkType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Link {
     pub label: String,
     pub url: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Hash)]
 pub struct Trust {
     pub score: Option<u8>,
     pub verification: Option<String>,
     pub claimed: Option<bool>,
 }
 
-#[derive(Debug, PartialEq)]
+/// `Hash` covers every field a page may show (not where the record was
+/// written, see [`Origin`]): pages kept by the digest of what they read
+/// rely on it.
+#[derive(Debug, PartialEq, Hash)]
 pub struct Researcher {
     pub id: String,
     pub name: String,
@@ -121,7 +124,7 @@ pub struct Researcher {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Author {
     Researcher(u32),
     External {
@@ -133,7 +136,8 @@ pub enum Author {
     },
 }
 
-#[derive(Debug)]
+/// `Hash` covers every field a page may show, as for [`Researcher`].
+#[derive(Debug, Hash)]
 pub struct Work {
     pub id: String,
     pub title: String,
@@ -159,7 +163,7 @@ pub struct Work {
     pub origin: Origin,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct Institution {
     pub id: String,
     pub name: String,

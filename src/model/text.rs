@@ -110,6 +110,14 @@ impl Text {
     }
 }
 
+/// A text hashes as its content's hash and length, wherever it lies.
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+        h.write_u32(self.len);
+    }
+}
+
 /// Texts are equal when their bytes are, as far as the hash tells.
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {

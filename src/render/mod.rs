@@ -2,6 +2,7 @@
 //! parallel and handed to [`Output::write`] as soon as it is ready, so the
 //! whole site is never held in memory.
 
+pub mod inputs;
 pub mod svg;
 pub mod theme;
 pub mod views;
@@ -62,6 +63,8 @@ pub struct Renderer<'a> {
     groups: &'a [Vec<u32>],
     site: Value,
     keep: Option<Keep<'a>>,
+    /// What researcher and work jobs read, digested; with `keep` only.
+    inputs: Option<inputs::Inputs<'a>>,
 }
 
 /// The last build's output, to keep pages from: a page whose digest is
@@ -221,6 +224,7 @@ impl<'a> Renderer<'a> {
             groups,
             site,
             keep: None,
+            inputs: None,
         }
     }
 
@@ -236,6 +240,8 @@ impl<'a> Renderer<'a> {
             out,
             salt: h.digest128(),
         });
+        let v = &self.views;
+        self.inputs = Some(inputs::Inputs::new(v.corpus, v.d, v.config));
         self
     }
 
@@ -304,19 +310,17 @@ impl<'a> Renderer<'a> {
         self.theme.tera.render_to(template, &ctx, buf).map_err(err)
     }
 
+    /// A page made from its values alone, kept when they are the last
+    /// build's.
     fn page(&self, template: &str, page: Value, path: &str) -> Result<Piece, Error> {
-        self.page_from(template, page, path, &[], None, |_| Ok(()))
-    }
-
-    /// A page showing a graph, drawn only when the page is rendered.
-    fn page_drawing(
-        &self,
-        template: &str,
-        page: Value,
-        path: &str,
-        drawn: Drawn,
-    ) -> Result<Piece, Error> {
-        self.page_from(template, page, path, &[], Some(drawn), |_| Ok(()))
+        let digest = match self.check(path, |h| {
+            hash_str(h, template);
+            hash_value(h, &page);
+        }) {
+            Check::Kept(rec) => return Ok(Piece::Kept(rec)),
+            Check::Make(d) => d,
+        };
+        self.make_page(template, page, path, None, |_| Ok(()), digest)
     }
 
     fn drawn<'g>(
@@ -329,32 +333,17 @@ impl<'a> Renderer<'a> {
         Drawn { graph, style, at }
     }
 
-    /// A page whose values are completed by `fill`, from `parts` and the
-    /// theme alone, and by the drawing of `drawn`, only when it has to be
-    /// rendered: the digest covers `parts` and the graph in place of what
-    /// they would add.
-    fn page_from(
+    /// Renders a page: its values completed by `fill` and the drawing of
+    /// `drawn`, its digest (if any) recorded with it.
+    fn make_page(
         &self,
         template: &str,
         mut page: Value,
         path: &str,
-        parts: &[Value],
         drawn: Option<Drawn>,
         fill: impl FnOnce(&mut Value) -> Result<(), Error>,
+        digest: Option<u128>,
     ) -> Result<Piece, Error> {
-        // `parts` are the values the page is completed from after the digest.
-        let digest = match self.check(path, |h| {
-            hash_str(h, template);
-            hash_value(h, &page);
-            h.update(&(parts.len() as u64).to_le_bytes());
-            parts.iter().for_each(|p| hash_value(h, p));
-            if let Some(d) = &drawn {
-                svg::digest_into(h, d.graph, &d.style);
-            }
-        }) {
-            Check::Kept(rec) => return Ok(Piece::Kept(rec)),
-            Check::Make(d) => d,
-        };
         fill(&mut page)?;
         if let Some(d) = drawn {
             d.at.put(&mut page, svg::render(d.graph, self.views.config, &d.style));
@@ -390,12 +379,100 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// `profile.json` of researcher `r`.
-    fn profile_file(&self, r: u32, path: &str) -> Piece {
-        match self.check(path, |h| self.views.profile_digest_into(r, h)) {
-            Check::Kept(rec) => Piece::Kept(rec),
-            Check::Make(d) => Piece::Bytes(self.views.profile_json(r), d),
+    /// Whether the file `path` of a job whose inputs have the digest
+    /// `inputs` (from [`inputs::Inputs`]) can be kept from the last build.
+    fn check_inputs(&self, path: &str, inputs: Option<u128>) -> Check {
+        match inputs {
+            Some(d) => self.check(path, |h| h.update(&d.to_le_bytes())),
+            None => Check::Make(None),
         }
+    }
+
+    /// A researcher's five files (see [`Renderer::outputs`]), each kept
+    /// when the researcher's inputs are those the last build made it from,
+    /// else made; the graph slices are taken only for the files made.
+    fn researcher_pieces(&self, r: u32, paths: &[String]) -> Result<Vec<Piece>, Error> {
+        let v = &self.views;
+        let (c, corpus, d) = (v.config, v.corpus, v.d);
+        let inputs = self.inputs.as_ref().map(|i| i.researcher(r));
+        let mut pieces: Vec<Option<Piece>> = Vec::with_capacity(paths.len());
+        let mut make: Vec<Option<Option<u128>>> = Vec::with_capacity(paths.len());
+        for p in paths {
+            match self.check_inputs(p, inputs) {
+                Check::Kept(rec) => {
+                    pieces.push(Some(Piece::Kept(rec)));
+                    make.push(None);
+                }
+                Check::Make(digest) => {
+                    pieces.push(None);
+                    make.push(Some(digest));
+                }
+            }
+        }
+        if make[0].is_some() || make[1].is_some() {
+            let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
+            if let Some(digest) = make[0] {
+                // The works' items, with abstracts, rendered into the page.
+                let mine = &d.works_of[r as usize];
+                let listed = mine
+                    .iter()
+                    .map(|&w| v.listed_work(w, String::new()))
+                    .collect();
+                let drawn = self.drawn(r, &g, views::Drawing::Profile);
+                let fill = |page: &mut Value| {
+                    let Some(Value::Array(listed)) = page.get_mut("works") else {
+                        return Ok(());
+                    };
+                    for (l, &w) in listed.iter_mut().zip(mine) {
+                        let mut item = v.work_item(w, true);
+                        v.render_abstract(w, &mut item);
+                        l["html"] = Value::String(self.item_html(item, true)?);
+                    }
+                    Ok(())
+                };
+                let page = v.profile(r, &g, listed);
+                pieces[0] = Some(self.make_page(
+                    "profile.html",
+                    page,
+                    &paths[0],
+                    Some(drawn),
+                    fill,
+                    digest,
+                )?);
+            }
+            if let Some(digest) = make[1] {
+                pieces[1] = Some(Piece::Bytes(views::graph_json(&g), digest));
+            }
+        }
+        // The explorer and the embed card, each with a slice of its own size.
+        let drawings = [
+            (
+                2,
+                "explorer.html",
+                c.explorer_budget,
+                views::Drawing::Explorer,
+            ),
+            (3, "embed.html", c.embed_budget, views::Drawing::Embed),
+        ];
+        for (i, template, budget, at) in drawings {
+            if let Some(digest) = make[i] {
+                let g = views::graph_slice(corpus, d, c, r, budget);
+                let page = match at {
+                    views::Drawing::Explorer => v.explorer(r, &g),
+                    _ => v.embed(r),
+                };
+                let drawn = Some(self.drawn(r, &g, at));
+                pieces[i] =
+                    Some(self.make_page(template, page, &paths[i], drawn, |_| Ok(()), digest)?);
+            }
+        }
+        if let Some(digest) = make[4] {
+            pieces[4] = Some(Piece::Bytes(v.profile_json(r), digest));
+        }
+        Ok(pieces
+            .into_iter()
+            .map(|p| p.expect("each file is kept or made"))
+            .collect())
     }
 
     fn pager(&self, base: &str, n: usize, total: usize) -> Value {
@@ -563,57 +640,7 @@ impl<'a> Renderer<'a> {
                 );
                 vec![self.page("index.html", page, path)?]
             }
-            Job::Researcher(r) => {
-                let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
-                // The works' items, with abstracts, are rendered only when
-                // the page is: the digest covers their values instead.
-                let mine = &d.works_of[r as usize];
-                let listed = mine
-                    .iter()
-                    .map(|&w| v.listed_work(w, String::new()))
-                    .collect();
-                let items: Vec<Value> = mine.iter().map(|&w| v.work_item(w, true)).collect();
-                let drawn = self.drawn(r, &g, views::Drawing::Profile);
-                let html = self.page_from(
-                    "profile.html",
-                    v.profile(r, &g, listed),
-                    path,
-                    &items,
-                    Some(drawn),
-                    |page| {
-                        let Some(Value::Array(listed)) = page.get_mut("works") else {
-                            return Ok(());
-                        };
-                        for ((l, item), &w) in listed.iter_mut().zip(&items).zip(mine) {
-                            let mut item = item.clone();
-                            v.render_abstract(w, &mut item);
-                            l["html"] = Value::String(self.item_html(item, true)?);
-                        }
-                        Ok(())
-                    },
-                )?;
-                let big = views::graph_slice(corpus, d, c, r, c.explorer_budget);
-                let explorer = self.page_drawing(
-                    "explorer.html",
-                    v.explorer(r, &big),
-                    &paths[2],
-                    self.drawn(r, &big, views::Drawing::Explorer),
-                )?;
-                let small = views::graph_slice(corpus, d, c, r, c.embed_budget);
-                let embed = self.page_drawing(
-                    "embed.html",
-                    v.embed(r),
-                    &paths[3],
-                    self.drawn(r, &small, views::Drawing::Embed),
-                )?;
-                vec![
-                    html,
-                    self.graph_file(&g, &paths[1]),
-                    explorer,
-                    embed,
-                    self.profile_file(r, &paths[4]),
-                ]
-            }
+            Job::Researcher(r) => self.researcher_pieces(r, paths)?,
             Job::Group(gi) => {
                 let group = &c.groups[gi as usize];
                 let members = &self.groups[gi as usize];
@@ -644,12 +671,17 @@ impl<'a> Renderer<'a> {
                 ]
             }
             Job::Work(w) => {
-                vec![
-                    self.page_from("work.html", v.work(w), path, &[], None, |page| {
-                        v.fill_work(w, page);
-                        Ok(())
-                    })?,
-                ]
+                let inputs = self.inputs.as_ref().map(|i| i.work(w));
+                match self.check_inputs(path, inputs) {
+                    Check::Kept(rec) => vec![Piece::Kept(rec)],
+                    Check::Make(digest) => {
+                        let fill = |page: &mut Value| {
+                            v.fill_work(w, page);
+                            Ok(())
+                        };
+                        vec![self.make_page("work.html", v.work(w), path, None, fill, digest)?]
+                    }
+                }
             }
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);

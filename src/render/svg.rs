@@ -4,7 +4,6 @@
 //! is escaped here; the result is safe to print unescaped.
 
 use super::theme::{escape_html, escape_html_into};
-use super::{hash_graph, hash_str};
 use crate::config::Config;
 use crate::derive::graph::Graph;
 use std::fmt::Write;
@@ -156,20 +155,6 @@ fn push_path_numbers(s: &mut String, xs: &[f64]) {
             s.insert(at, ' ');
         }
     }
-}
-
-/// Feeds the hasher all that [`render`] draws from `g` and `st` (the
-/// configuration aside), so that a page can be kept without drawing its
-/// graph again.
-pub fn digest_into(h: &mut xxhash_rust::xxh3::Xxh3, g: &Graph, st: &Style) {
-    for x in [st.width, st.height, st.margin_x, st.margin_y] {
-        h.update(&x.to_bits().to_le_bytes());
-    }
-    h.update(&(st.max_label as u64).to_le_bytes());
-    h.update(&[u8::from(st.hidden_labels)]);
-    hash_str(h, &st.dom_id);
-    hash_str(h, &st.title);
-    hash_graph(h, g);
 }
 
 pub fn render(g: &Graph, c: &Config, st: &Style) -> String {

@@ -487,32 +487,13 @@ impl<'a> Views<'a> {
     /// The machine-readable profile (docs/profile-json.md), serialised
     /// straight from the corpus: no value tree, no copied abstracts.
     pub fn profile_json(&self, r: u32) -> Vec<u8> {
-        let mut out = serde_json::to_vec(&self.profile_doc(r, true)).expect("profile serialises");
+        let mut out = serde_json::to_vec(&self.profile_doc(r)).expect("profile serialises");
         out.push(b'\n');
         out
     }
 
-    /// Feeds `h` what [`Views::profile_json`] is made from: the same
-    /// document with each abstract's hash in place of its text, so that a
-    /// kept profile.json reads no abstract back.
-    pub fn profile_digest_into(&self, r: u32, h: &mut xxhash_rust::xxh3::Xxh3) {
-        struct Feed<'h>(&'h mut xxhash_rust::xxh3::Xxh3);
-        impl std::io::Write for Feed<'_> {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.update(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut w = std::io::BufWriter::with_capacity(4096, Feed(h));
-        serde_json::to_writer(&mut w, &self.profile_doc(r, false)).expect("profile serialises");
-        std::io::Write::flush(&mut w).expect("hashing cannot fail");
-    }
-
-    /// The profile document, with abstracts as `texts` or as hashes.
-    fn profile_doc(&self, r: u32, texts: bool) -> json_doc::Profile<'_> {
+    /// The profile document.
+    fn profile_doc(&self, r: u32) -> json_doc::Profile<'_> {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
         let link = |kind: &str, id: &str| c.permalink(&format!("{}/{}/", kind, id));
@@ -596,11 +577,7 @@ impl<'a> Views<'a> {
                 .map(|&w| {
                     let work = &self.corpus.works[w as usize];
                     json_doc::Work {
-                        r#abstract: if texts {
-                            json_doc::Abstract::Text(self.corpus.abstract_of(work))
-                        } else {
-                            json_doc::Abstract::Hash(work.abstract_md.as_ref().map(|t| t.hash()))
-                        },
+                        r#abstract: self.corpus.abstract_of(work),
                         doi: &work.doi,
                         id: &work.id,
                         link: &work.url,
@@ -986,24 +963,9 @@ mod json_doc {
         pub verification: &'a Option<String>,
     }
 
-    /// A work's abstract: its text, or in a digest its hash.
-    pub enum Abstract<'a> {
-        Text(Option<Cow<'a, str>>),
-        Hash(Option<u64>),
-    }
-
-    impl Serialize for Abstract<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            match self {
-                Abstract::Text(t) => t.serialize(s),
-                Abstract::Hash(h) => h.serialize(s),
-            }
-        }
-    }
-
     #[derive(Serialize)]
     pub struct Work<'a> {
-        pub r#abstract: Abstract<'a>,
+        pub r#abstract: Option<Cow<'a, str>>,
         pub doi: &'a Option<String>,
         pub id: &'a str,
         pub link: &'a Option<String>,

@@ -316,3 +316,299 @@ fn a_change_only_a_drawing_shows_is_redrawn() {
     assert!(page.contains("Co-author: Grace Brewster"), "{}", page);
     assert!(!page.contains("Grace Hopper"), "{}", page);
 }
+
+/// Works without declared topics, as JSON Lines: `(id, title, abstract)`.
+fn undeclared_works(works: &[(&str, &str, &str)]) -> String {
+    works
+        .iter()
+        .map(|(id, title, abs)| {
+            format!(
+                "{{\"id\":\"{}\",\"title\":\"{}\",\"year\":2020,\"authors\":[{{\"id\":\"ada\"}}],\"abstract\":\"{}\"}}\n",
+                id, title, abs
+            )
+        })
+        .collect()
+}
+
+/// The numbers a build's `--report-json` gives for topic extraction:
+/// works extracted afresh, and taken from the topic cache.
+fn extraction(s: &Site) -> (u64, u64) {
+    s.run(&["build", "--report-json", "report.json"]).ok();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("report.json")).unwrap()).unwrap();
+    (
+        r["topics_extracted"].as_u64().unwrap(),
+        r["topics_cached"].as_u64().unwrap(),
+    )
+}
+
+/// Topic extraction is kept beside the output between builds; a rebuild
+/// takes a work's topics from it only when its text and the frequencies
+/// of the phrases it scored are unchanged, so its pages always equal a
+/// fresh build's. A damaged cache file is ignored.
+#[test]
+fn topic_cache_gives_what_a_fresh_build_gives() {
+    let works = |b_title: &str, c_abs: &str| {
+        undeclared_works(&[
+            (
+                "a",
+                "Quantum error correction",
+                "Surface codes protect logical qubits. Surface codes tolerate noise.",
+            ),
+            ("b", b_title, "We build hardware."),
+            ("c", "Compilers for superconducting devices", c_abs),
+        ])
+    };
+    let s = Site::new();
+    s.researcher("ada", "name = \"Ada\"").file(
+        "content/works/all.jsonl",
+        &works("Surface codes in practice", "Routing on chips."),
+    );
+    assert_eq!(extraction(&s), (3, 0));
+    assert!(s.path(".output.scholarsite-topics").is_file());
+    // Nothing that extraction reads changed: every work from the cache.
+    s.file(
+        "site.toml",
+        &format!("{}description = \"Lab\"\n", crate::support::MINIMAL_TOML),
+    );
+    assert_eq!(extraction(&s), (0, 3));
+    let page_a = s.out("works/a/index.html");
+    let states = [
+        // "surface codes" now used by one work, not two: work a scores it
+        // with another frequency and is extracted again, as is b.
+        ("Lattice surgery in practice", "Routing on chips.", 2),
+        // Only c's own text changed.
+        (
+            "Lattice surgery in practice",
+            "Routing and scheduling on chips.",
+            1,
+        ),
+    ];
+    for (b_title, c_abs, afresh) in states {
+        s.file("content/works/all.jsonl", &works(b_title, c_abs));
+        assert_eq!(extraction(&s), (afresh, 3 - afresh), "{}", b_title);
+        let fresh = Site::new();
+        fresh
+            .researcher("ada", "name = \"Ada\"")
+            .file(
+                "site.toml",
+                &std::fs::read_to_string(s.path("site.toml")).unwrap(),
+            )
+            .file("content/works/all.jsonl", &works(b_title, c_abs));
+        fresh.build().ok();
+        let (a, b) = (s.snapshot("output"), snapshot(&fresh.path("output")));
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (k, v) in &b {
+            assert!(a[k] == *v || k == ".scholarsite-manifest", "{} is stale", k);
+        }
+    }
+    assert_ne!(
+        page_a,
+        s.out("works/a/index.html"),
+        "a's topics follow the frequencies"
+    );
+    // A damaged file is not used, and is replaced.
+    let cache = s.path(".output.scholarsite-topics");
+    let mut bytes = std::fs::read(&cache).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&cache, &bytes).unwrap();
+    s.file("site.toml", crate::support::MINIMAL_TOML);
+    assert_eq!(extraction(&s), (3, 0));
+    s.file(
+        "site.toml",
+        &format!("{}description = \"Lab\"\n", crate::support::MINIMAL_TOML),
+    );
+    assert_eq!(extraction(&s), (0, 3));
+}
+
+/// The records of a JSON Lines file, and writing them back.
+fn records(s: &Site, rel: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(s.path(rel))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn write_records(s: &Site, rel: &str, recs: &[serde_json::Value]) {
+    let text: String = recs.iter().map(|r| format!("{}\n", r)).collect();
+    s.file(rel, &text);
+}
+
+/// Edit after edit of every kind of record in a synthetic world, each
+/// rebuild keeps pages by the digest of what they read, and equals a
+/// build from scratch byte for byte.
+#[test]
+fn rebuilds_after_varied_edits_equal_fresh_builds() {
+    use serde_json::json;
+    let s = Site::new();
+    let world = std::process::Command::new(env!("CARGO_BIN_EXE_scholarsite-world"))
+        .args(["40/300", s.path("").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(world.status.success());
+    let (works, people, insts) = (
+        "content/works/works-001.jsonl",
+        "content/researchers/researchers.jsonl",
+        "content/institutions/institutions.jsonl",
+    );
+    s.build().ok();
+    type Edit = Box<
+        dyn Fn(
+            &mut Vec<serde_json::Value>,
+            &mut Vec<serde_json::Value>,
+            &mut Vec<serde_json::Value>,
+        ),
+    >;
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "a title",
+            Box::new(|w, _, _| w[0]["title"] = json!("Revised title of the first work")),
+        ),
+        (
+            "an abstract",
+            Box::new(|w, _, _| {
+                w[1]["abstract"] = json!("Graph neural networks on graph neural networks.")
+            }),
+        ),
+        (
+            "a name-only author",
+            Box::new(|w, _, _| {
+                w[2]["authors"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!("Grace Hopper"))
+            }),
+        ),
+        (
+            "a researcher's name",
+            Box::new(|_, p, _| p[0]["name"] = json!("Renamed Person")),
+        ),
+        (
+            "an affiliation removed",
+            Box::new(|_, p, _| {
+                p[1].as_object_mut().unwrap().remove("affiliation");
+            }),
+        ),
+        (
+            "an affiliation",
+            Box::new(|_, p, i| {
+                i.push(json!({"id": "new-institute", "name": "New Institute"}));
+                p[1]["affiliation"] = json!("new-institute");
+            }),
+        ),
+        (
+            "an institution's name",
+            Box::new(|_, _, i| i[0]["name"] = json!("Renamed Institute")),
+        ),
+        // Sorts in the same place: only the researcher's links change.
+        (
+            "a researcher's id",
+            Box::new(|w, p, _| {
+                let old = p[7]["id"].clone();
+                let new = json!(format!("{}x", old.as_str().unwrap()));
+                p[7]["id"] = new.clone();
+                for a in w
+                    .iter_mut()
+                    .flat_map(|w| w["authors"].as_array_mut().unwrap().iter_mut())
+                {
+                    if a.get("id") == Some(&old) {
+                        a["id"] = new.clone();
+                    }
+                }
+            }),
+        ),
+        (
+            "a removed work",
+            Box::new(|w, _, _| {
+                w.remove(5);
+            }),
+        ),
+        (
+            "an added work",
+            Box::new(|w, p, _| {
+                w.push(json!({"id": "zz-new", "title": "A new joint work", "type": "article", "year": 2024, "authors": [{"id": p[2]["id"]}, {"id": p[3]["id"]}], "abstract": "Speech recognition for speech recognition."}))
+            }),
+        ),
+        ("a year", Box::new(|w, _, _| w[3]["year"] = json!(1950))),
+        (
+            "declared topics",
+            Box::new(|w, _, _| w[4]["topics"] = json!(["Quantum error correction"])),
+        ),
+        (
+            "a co-author added",
+            Box::new(|w, p, _| {
+                w[6]["authors"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({"id": p[0]["id"]}))
+            }),
+        ),
+    ];
+    for (what, edit) in &edits {
+        let (mut w, mut p, mut i) = (records(&s, works), records(&s, people), records(&s, insts));
+        edit(&mut w, &mut p, &mut i);
+        write_records(&s, works, &w);
+        write_records(&s, people, &p);
+        write_records(&s, insts, &i);
+        let run = s.build().ok();
+        // Pages show the site's counts: a change to them keeps nothing.
+        let counts_same = ![
+            "an affiliation",
+            "a removed work",
+            "an added work",
+            "declared topics",
+        ]
+        .contains(what);
+        assert!(
+            run.stdout.contains("kept without rendering") || !counts_same,
+            "{}: {}",
+            what,
+            run.stdout
+        );
+        s.run(&["build", "--output", "fresh"]).ok();
+        let (a, b) = (s.snapshot("output"), s.snapshot("fresh"));
+        assert_eq!(
+            a.keys().collect::<Vec<_>>(),
+            b.keys().collect::<Vec<_>>(),
+            "{}",
+            what
+        );
+        for (k, v) in &b {
+            assert!(
+                a[k] == *v || k == ".scholarsite-manifest",
+                "{} is stale after {}",
+                k,
+                what
+            );
+        }
+        std::fs::remove_dir_all(s.path("fresh")).unwrap();
+    }
+}
+
+/// How many pages a build's summary says were kept without rendering.
+fn kept(run: &crate::support::Run) -> usize {
+    run.stdout
+        .split(" unchanged pages kept")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Pages are kept whichever way the site's folder is named.
+#[test]
+fn pages_are_kept_whatever_the_root_is_called() {
+    let s = Site::example();
+    s.build().ok();
+    let toml = std::fs::read_to_string(s.path("site.toml")).unwrap();
+    s.file("site.toml", &format!("{}# a comment\n", toml));
+    let relative = kept(&s.build().ok());
+    s.file("site.toml", &toml);
+    let root = s.path("").canonicalize().unwrap();
+    let absolute = kept(&s.run(&["build", "--root", root.to_str().unwrap()]).ok());
+    // All but the assets and the sitemap.
+    assert!(relative > 25, "{}", relative);
+    assert_eq!(relative, absolute);
+}
