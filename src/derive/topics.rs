@@ -546,18 +546,29 @@ struct Word {
 /// in one pass without allocating. Runs of content words end at
 /// punctuation, at stop words and at noise (see [`content_word`]).
 fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
+    let bytes = text.as_bytes();
     let mut last = [Word::default(); 3];
     let mut run = 0usize;
-    let mut start: Option<usize> = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), '.')))
-    {
-        if c.is_alphanumeric() || c == '-' || c == '\'' || c == '’' {
-            start.get_or_insert(i);
-            continue;
+    let mut i = 0;
+    loop {
+        // A word: letters, digits, hyphens and apostrophes. ASCII, most of
+        // any text, is told apart without decoding.
+        let s = i;
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii() {
+                if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'\'') {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().expect("a char starts here");
+                if !(c.is_alphanumeric() || c == '’') {
+                    break;
+                }
+                i += c.len_utf8();
+            }
         }
-        if let Some(s) = start.take() {
+        if i > s {
             match content_word(&text[s..i]) {
                 Some((hash, single)) => {
                     last = [
@@ -589,9 +600,19 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
                 None => run = 0,
             }
         }
-        if !c.is_whitespace() {
+        // The character after it: whitespace continues a run, anything
+        // else (punctuation, the end of the text) breaks it.
+        let Some(&b) = bytes.get(i) else { break };
+        let (space, len) = if b.is_ascii() {
+            (matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c), 1)
+        } else {
+            let c = text[i..].chars().next().expect("a char starts here");
+            (c.is_whitespace(), c.len_utf8())
+        };
+        if !space {
             run = 0;
         }
+        i += len;
     }
 }
 
@@ -623,6 +644,10 @@ fn is_acronym(w: &str) -> bool {
 
 /// Hash of a word, case-folded, without allocating for ASCII words.
 fn word_hash(w: &str) -> u64 {
+    let b = w.as_bytes();
+    if !b.iter().any(|&c| c.is_ascii_uppercase() || !c.is_ascii()) {
+        return xxh3_64(b);
+    }
     if w.is_ascii() && w.len() <= 64 {
         let mut buf = [0u8; 64];
         for (i, b) in w.bytes().enumerate() {
