@@ -645,29 +645,30 @@ fn load_with_cache(
     Ok(site)
 }
 
-/// Stages 5–6: the works' list items, the plan, and every page written
-/// into the staging folder.
+/// Stages 5–6: the works' list items (unless few listings will be made),
+/// the plan, and every page written into the staging folder.
 fn render_site(
     site: &Site,
     theme: &render::theme::Theme,
     out: &output::Output,
     timings: &mut Timings,
 ) -> Result<Vec<output::FileRecord>, Error> {
-    let items = timings.time("items", || {
-        render::Renderer::work_items(&site.corpus, &site.derived, &site.config, theme)
-    })?;
     let mut renderer = render::Renderer::new(
         &site.corpus,
         &site.derived,
         &site.config,
         theme,
         &site.groups,
-        &items,
     );
     // Without the program's hash a page's digest would not cover the code
     // that renders it, so nothing is kept.
     if let Some(program) = program_hash() {
         renderer = renderer.keeping(out, program);
+    }
+    // When the site-wide values are the last build's, most listings are
+    // kept, and the few made render their items themselves.
+    if !renderer.keeps_site() {
+        renderer = timings.time("items", || renderer.with_items())?;
     }
     let jobs = timings.time("plan", || {
         render::plan(&site.corpus, &site.derived, &site.config, theme)

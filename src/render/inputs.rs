@@ -88,6 +88,14 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    /// The records of `works`, all that their short list items show.
+    pub fn works_into(&self, h: &mut Xxh3, works: &[u32]) {
+        h.write_usize(works.len());
+        for &w in works {
+            h.write_u64(self.works[w as usize]);
+        }
+    }
+
     /// Everything researcher `r`'s profile, graph JSON, explorer, embed
     /// card and profile JSON read: the researcher, their institutions,
     /// works (with topics), co-authors (with the records of those who

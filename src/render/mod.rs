@@ -62,6 +62,9 @@ pub struct Renderer<'a> {
     pub theme: &'a Theme,
     groups: &'a [Vec<u32>],
     site: Value,
+    /// Every work's short list item, when rendered ahead
+    /// ([`Renderer::with_items`]).
+    short: Option<Strings>,
     keep: Option<Keep<'a>>,
     /// What researcher and work jobs read, digested; with `keep` only.
     inputs: Option<inputs::Inputs<'a>>,
@@ -202,27 +205,23 @@ enum Piece {
 }
 
 impl<'a> Renderer<'a> {
-    /// `items` are the works' short list items, from [`Renderer::work_items`].
+    /// A renderer that renders each work's short list item where it is
+    /// used; see [`Renderer::memoising_items`].
     pub fn new(
         corpus: &'a Corpus,
         d: &'a Derived,
         config: &'a Config,
         theme: &'a Theme,
         groups: &'a [Vec<u32>],
-        items: &'a Strings,
     ) -> Self {
-        let views = Views {
-            corpus,
-            d,
-            config,
-            short_items: items,
-        };
+        let views = Views { corpus, d, config };
         let site = views.site(&theme.css_rel, &theme.js_rel);
         Renderer {
             views,
             theme,
             groups,
             site,
+            short: None,
             keep: None,
             inputs: None,
         }
@@ -245,48 +244,90 @@ impl<'a> Renderer<'a> {
         self
     }
 
-    /// Renders `work_item.html` without abstract for every work.
-    pub fn work_items(
-        corpus: &Corpus,
-        d: &Derived,
-        config: &Config,
-        theme: &Theme,
-    ) -> Result<Strings, Error> {
+    /// Renders every work's short list item ahead, in parallel. A short
+    /// item is shared by the topic, institution and work-list pages that
+    /// list it (four on average), so when most of those are made, as in a
+    /// first build, this renders each once instead of where each is used.
+    pub fn with_items(mut self) -> Result<Self, Error> {
         // Each chunk renders into one reused buffer: a String per item
         // would hold tera's 2 KB starting capacity for a 300-byte item
         // until the whole list is collected.
         const CHUNK: usize = 4096;
-        let r = Renderer::new(corpus, d, config, theme, &[], &views::NO_STRINGS);
-        let n = corpus.works.len();
+        let n = self.views.corpus.works.len();
         let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let (mut items, mut buf) = (Strings::default(), Vec::new());
                 for w in c * CHUNK..((c + 1) * CHUNK).min(n) {
                     buf.clear();
-                    let work = r.views.work_item(w as u32, false);
-                    r.fragment_to("work_item.html", item_context(work, false), &mut buf)?;
+                    let work = self.views.work_item(w as u32, false);
+                    self.fragment_to("work_item.html", item_context(work, false), &mut buf)?;
                     items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
                 }
                 Ok(items)
             })
             .collect::<Result<_, Error>>()?;
-        Ok(Strings::concat(chunks))
+        self.short = Some(Strings::concat(chunks));
+        Ok(self)
     }
 
-    /// A work's short list item: the one `work_items` rendered, or else
-    /// rendered now (`serve` renders them only for pages asked for).
-    fn listed_short(&self, w: u32) -> Result<Value, Error> {
-        let html = match self.views.short_items.get(w as usize) {
-            Some(s) => s.to_string(),
-            None => self.item_html(self.views.work_item(w, false), false)?,
+    /// Whether the pages of the last build were made with this one's
+    /// site-wide values, theme and program: then its 404 page, which shows
+    /// nothing else, is kept, and so are most listings.
+    pub fn keeps_site(&self) -> bool {
+        matches!(
+            self.pieces(Job::NotFound).as_deref(),
+            Ok([(_, Piece::Kept(_))])
+        )
+    }
+
+    /// A work's short list item: the one rendered ahead, or else rendered
+    /// now.
+    fn short_html(&self, w: u32) -> Result<String, Error> {
+        match self.short.as_ref().and_then(|s| s.get(w as usize)) {
+            Some(s) => Ok(s.to_string()),
+            None => self.item_html(self.views.work_item(w, false), false),
+        }
+    }
+
+    /// A page listing `works` by their short items, under its `works`
+    /// (made by [`Views::listed_work`] without HTML). Its digest covers the
+    /// works' records, all a short item shows, in place of the items, which
+    /// are rendered only when the page is.
+    fn listing(
+        &self,
+        template: &str,
+        page: Value,
+        path: &str,
+        works: &[u32],
+    ) -> Result<Piece, Error> {
+        let digest = match self.check(path, |h| {
+            hash_str(h, template);
+            hash_value(h, &page);
+            if let Some(i) = &self.inputs {
+                i.works_into(h, works);
+            }
+        }) {
+            Check::Kept(rec) => return Ok(Piece::Kept(rec)),
+            Check::Make(d) => d,
         };
-        Ok(self.views.listed_work(w, html))
+        let fill = |page: &mut Value| {
+            if let Some(Value::Array(listed)) = page.get_mut("works") {
+                for (l, &w) in listed.iter_mut().zip(works) {
+                    l["html"] = Value::String(self.short_html(w)?);
+                }
+            }
+            Ok(())
+        };
+        self.make_page(template, page, path, None, fill, digest)
     }
 
-    /// The short list items of `works`.
-    fn listed_shorts(&self, works: &[u32]) -> Result<Vec<Value>, Error> {
-        works.iter().map(|&w| self.listed_short(w)).collect()
+    /// The entries of `works` in a listing, their items yet to be rendered.
+    fn listed(&self, works: &[u32]) -> Vec<Value> {
+        works
+            .iter()
+            .map(|&w| self.views.listed_work(w, String::new()))
+            .collect()
     }
 
     /// `work_item.html` of a work's view (from [`Views::work_item`]).
@@ -686,16 +727,17 @@ impl<'a> Renderer<'a> {
             Job::WorkList(n) => {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;
-                let items = self.listed_shorts(&range.collect::<Vec<_>>())?;
+                let works: Vec<u32> = range.collect();
                 let page = views::with(
                     json!({"pager": self.pager("works/", n, total)}),
-                    [("works", Value::Array(items))],
+                    [("works", Value::Array(self.listed(&works)))],
                 );
-                vec![self.page("works.html", page, path)?]
+                vec![self.listing("works.html", page, path, &works)?]
             }
             Job::Topic(t) => {
-                let works = self.listed_shorts(&d.topics[t as usize].works)?;
-                vec![self.page("topic.html", v.topic(t, works), path)?]
+                let works = &d.topics[t as usize].works;
+                let page = v.topic(t, self.listed(works));
+                vec![self.listing("topic.html", page, path, works)?]
             }
             Job::Topics => {
                 let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
@@ -711,8 +753,9 @@ impl<'a> Renderer<'a> {
                 vec![self.page("topics.html", page, path)?]
             }
             Job::Institution(i) => {
-                let works = self.listed_shorts(&d.institution_works[i as usize])?;
-                vec![self.page("institution.html", v.institution(i, works), path)?]
+                let works = &d.institution_works[i as usize];
+                let page = v.institution(i, self.listed(works));
+                vec![self.listing("institution.html", page, path, works)?]
             }
             Job::Institutions => {
                 let page = json!({"institutions": (0..corpus.institutions.len() as u32).map(|i| v.institution_item(i)).collect::<Vec<_>>()});

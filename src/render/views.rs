@@ -88,12 +88,6 @@ pub struct Views<'a> {
     pub corpus: &'a Corpus,
     pub d: &'a Derived,
     pub config: &'a Config,
-    /// Each work's list item without its abstract, rendered once from
-    /// `work_item.html` and shared by the topic and work-list pages that
-    /// list it (four on average): rendering it afresh there was a tenth of
-    /// a large build. Items with abstracts appear about once each (on
-    /// their authors' profiles), so they are rendered where used.
-    pub short_items: &'a Strings,
 }
 
 /// Many strings in one buffer. Thousands of small strings made on several
@@ -104,12 +98,6 @@ pub struct Strings {
     text: String,
     ends: Vec<usize>,
 }
-
-/// No strings: list items are then rendered where used.
-pub static NO_STRINGS: Strings = Strings {
-    text: String::new(),
-    ends: Vec::new(),
-};
 
 impl Strings {
     /// The string at `i`, if there are that many.

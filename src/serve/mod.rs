@@ -15,7 +15,7 @@ mod files;
 mod http;
 pub mod watch;
 
-use crate::render::{self, Renderer};
+use crate::render::Renderer;
 use crate::{Error, Options, Prepared};
 use files::{content_type, output_path};
 use http::{text, Response};
@@ -57,14 +57,7 @@ impl Site {
 
     fn renderer(&self) -> Renderer<'_> {
         let s = &self.p.site;
-        Renderer::new(
-            &s.corpus,
-            &s.derived,
-            &s.config,
-            &self.p.theme,
-            &s.groups,
-            &render::views::NO_STRINGS,
-        )
+        Renderer::new(&s.corpus, &s.derived, &s.config, &self.p.theme, &s.groups)
     }
 
     /// Whether the site has the output file `rel`.

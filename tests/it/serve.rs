@@ -464,16 +464,9 @@ fn many_files_at_once_and_polling() {
 
 /// Every page of a loaded site, rendered.
 fn all_pages(p: &scholarsite::Prepared) -> Vec<(String, Vec<u8>)> {
-    use scholarsite::render::{self, views::NO_STRINGS, Renderer};
+    use scholarsite::render::{self, Renderer};
     let s = &p.site;
-    let r = Renderer::new(
-        &s.corpus,
-        &s.derived,
-        &s.config,
-        &p.theme,
-        &s.groups,
-        &NO_STRINGS,
-    );
+    let r = Renderer::new(&s.corpus, &s.derived, &s.config, &p.theme, &s.groups);
     render::plan(&s.corpus, &s.derived, &s.config, &p.theme)
         .into_iter()
         .flat_map(|job| r.render(job).unwrap())
@@ -660,7 +653,7 @@ fn recomputing_from_the_last_load_equals_a_fresh_load() {
 /// else may lead anywhere.
 #[test]
 fn every_output_path_leads_back_to_its_job() {
-    use scholarsite::render::{self, views::NO_STRINGS, Job, Renderer};
+    use scholarsite::render::{self, Job, Renderer};
     let s = crate::support::Site::example();
     s.file(
         "site.toml",
@@ -683,7 +676,6 @@ fn every_output_path_leads_back_to_its_job() {
         &site.config,
         &theme,
         &site.groups,
-        &NO_STRINGS,
     );
     let mut seen = std::collections::HashSet::new();
     for job in render::plan(&site.corpus, &site.derived, &site.config, &theme) {
