@@ -77,11 +77,18 @@ pub struct Output {
     _lock: fs::File,
 }
 
+/// A path of scholarsite's own beside the output folder `dir`:
+/// `.NAME.scholarsite-WHAT` (its lock, staging folder and topic cache).
+fn beside(dir: &Path, what: &str) -> PathBuf {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    dir.with_file_name(format!(".{}.scholarsite-{}", name, what))
+}
+
 /// Takes the lock file beside the output folder, `.NAME.scholarsite-lock`.
 /// The file is left in place: removing it would let a third build lock a
 /// new file while a second still holds the old one.
-fn lock_beside(parent: &Path, name: &str, dir: &Path) -> Result<fs::File, Error> {
-    let path = parent.join(format!(".{}.scholarsite-lock", name));
+fn lock_beside(parent: &Path, dir: &Path) -> Result<fs::File, Error> {
+    let path = beside(dir, "lock");
     if let Err(e) = fs::create_dir_all(parent) {
         return Err(io_err(parent, e));
     }
@@ -137,12 +144,8 @@ impl Output {
             path: dir.clone(),
             why: "it has no parent folder".into(),
         })?;
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let staging = parent.join(format!(".{}.scholarsite-staging", name));
-        let lock = lock_beside(parent, &name, &dir)?;
+        let staging = beside(&dir, "staging");
+        let lock = lock_beside(parent, &dir)?;
         let mut out = Output {
             dir: dir.clone(),
             staging,
@@ -202,13 +205,7 @@ impl Output {
     /// A file of scholarsite's own beside the output folder, like its lock
     /// and staging folder: `.NAME.scholarsite-WHAT`.
     pub fn beside(&self, what: &str) -> PathBuf {
-        let name = self
-            .dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.dir
-            .with_file_name(format!(".{}.scholarsite-{}", name, what))
+        beside(&self.dir, what)
     }
 
     /// Writes one file unless the last build wrote the same bytes. Safe to

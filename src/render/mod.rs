@@ -206,7 +206,7 @@ enum Piece {
 
 impl<'a> Renderer<'a> {
     /// A renderer that renders each work's short list item where it is
-    /// used; see [`Renderer::memoising_items`].
+    /// used; see [`Renderer::with_items`].
     pub fn new(
         corpus: &'a Corpus,
         d: &'a Derived,
@@ -311,14 +311,7 @@ impl<'a> Renderer<'a> {
             Check::Kept(rec) => return Ok(Piece::Kept(rec)),
             Check::Make(d) => d,
         };
-        let fill = |page: &mut Value| {
-            if let Some(Value::Array(listed)) = page.get_mut("works") {
-                for (l, &w) in listed.iter_mut().zip(works) {
-                    l["html"] = Value::String(self.short_html(w)?);
-                }
-            }
-            Ok(())
-        };
+        let fill = |page: &mut Value| fill_listed(page, works, |w| self.short_html(w));
         self.make_page(template, page, path, None, fill, digest)
     }
 
@@ -455,23 +448,15 @@ impl<'a> Renderer<'a> {
             if let Some(digest) = make[0] {
                 // The works' items, with abstracts, rendered into the page.
                 let mine = &d.works_of[r as usize];
-                let listed = mine
-                    .iter()
-                    .map(|&w| v.listed_work(w, String::new()))
-                    .collect();
                 let drawn = self.drawn(r, &g, views::Drawing::Profile);
                 let fill = |page: &mut Value| {
-                    let Some(Value::Array(listed)) = page.get_mut("works") else {
-                        return Ok(());
-                    };
-                    for (l, &w) in listed.iter_mut().zip(mine) {
+                    fill_listed(page, mine, |w| {
                         let mut item = v.work_item(w, true);
                         v.render_abstract(w, &mut item);
-                        l["html"] = Value::String(self.item_html(item, true)?);
-                    }
-                    Ok(())
+                        self.item_html(item, true)
+                    })
                 };
-                let page = v.profile(r, &g, listed);
+                let page = v.profile(r, &g, self.listed(mine));
                 pieces[0] = Some(self.make_page(
                     "profile.html",
                     page,
@@ -795,6 +780,21 @@ impl<'a> Renderer<'a> {
         s.push_str("</urlset>\n");
         s
     }
+}
+
+/// Puts each listed work's item, made by `html`, into the page's `works`
+/// (entries from [`Renderer::listed`], in the order of `works`).
+fn fill_listed(
+    page: &mut Value,
+    works: &[u32],
+    html: impl Fn(u32) -> Result<String, Error>,
+) -> Result<(), Error> {
+    if let Some(Value::Array(listed)) = page.get_mut("works") {
+        for (l, &w) in listed.iter_mut().zip(works) {
+            l["html"] = Value::String(html(w)?);
+        }
+    }
+    Ok(())
 }
 
 fn xml_escape(s: &str) -> String {
