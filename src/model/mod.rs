@@ -174,7 +174,7 @@ pub struct Institution {
     pub description: Option<String>,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Hash)]
 pub struct TopicDecl {
     pub id: String,
     pub name: String,

@@ -88,6 +88,64 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    /// What a researcher's row in a list shows: the researcher, their
+    /// institutions and their counts.
+    fn row_into(&self, h: &mut Xxh3, r: u32) {
+        let (c, d) = (self.corpus, self.d);
+        let r = r as usize;
+        h.write_u64(self.researchers[r]);
+        let affiliations = &c.researchers[r].affiliations;
+        h.write_usize(affiliations.len());
+        for &i in affiliations {
+            h.write_u64(self.institutions[i as usize]);
+        }
+        h.write_usize(d.works_of[r].len());
+        h.write_usize(d.researcher_topics[r].len());
+        h.write_u32(d.close[r]);
+    }
+
+    /// A topic page but for its works: the topic, its file if it has one,
+    /// and its researchers with their works on it.
+    pub fn topic_into(&self, h: &mut Xxh3, t: u32) {
+        let info = &self.d.topics[t as usize];
+        h.write_u128(self.config);
+        h.write_u64(self.topics[t as usize]);
+        info.decl.map(|i| &self.corpus.topics[i as usize]).hash(h);
+        h.write_usize(info.researchers.len());
+        for &(r, n) in &info.researchers {
+            self.row_into(h, r);
+            h.write_u32(n);
+        }
+    }
+
+    /// An institution page but for its works: the institution and its
+    /// members.
+    pub fn institution_into(&self, h: &mut Xxh3, i: u32) {
+        let members = &self.d.members[i as usize];
+        h.write_u128(self.config);
+        h.write_u64(self.institutions[i as usize]);
+        h.write_usize(members.len());
+        for &r in members {
+            self.row_into(h, r);
+        }
+    }
+
+    /// Page `n` of `total` of a paged list.
+    pub fn pager_into(&self, h: &mut Xxh3, n: usize, total: usize) {
+        h.write_u128(self.config);
+        h.write_usize(n);
+        h.write_usize(total);
+    }
+
+    /// Page `n` of `total` of the directory, listing `researchers`.
+    pub fn directory_into(&self, h: &mut Xxh3, n: usize, total: usize, researchers: &[u32]) {
+        self.pager_into(h, n, total);
+        h.write_usize(researchers.len());
+        for &r in researchers {
+            self.row_into(h, r);
+        }
+    }
+
     /// The records of `works`, all that their short list items show.
     pub fn works_into(&self, h: &mut Xxh3, works: &[u32]) {
         h.write_usize(works.len());

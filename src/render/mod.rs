@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use tera::Context;
 use theme::Theme;
 use views::{Strings, Views};
+use xxhash_rust::xxh3::Xxh3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
@@ -291,28 +292,31 @@ impl<'a> Renderer<'a> {
     }
 
     /// A page listing `works` by their short items, under its `works`
-    /// (made by [`Views::listed_work`] without HTML). Its digest covers the
-    /// works' records, all a short item shows, in place of the items, which
-    /// are rendered only when the page is.
+    /// (made by [`Views::listed_work`] without HTML). Its digest covers
+    /// what `feed` gives of the rest of its values and the works' records,
+    /// all a short item shows; its values are made by `page` and its items
+    /// rendered only when the page is.
     fn listing(
         &self,
         template: &str,
-        page: Value,
         path: &str,
         works: &[u32],
+        feed: impl FnOnce(&inputs::Inputs, &mut Xxh3),
+        page: impl FnOnce() -> Value,
     ) -> Result<Piece, Error> {
-        let digest = match self.check(path, |h| {
-            hash_str(h, template);
-            hash_value(h, &page);
-            if let Some(i) = &self.inputs {
+        let digest = match &self.inputs {
+            Some(i) => match self.check(path, |h| {
+                hash_str(h, template);
+                feed(i, h);
                 i.works_into(h, works);
-            }
-        }) {
-            Check::Kept(rec) => return Ok(Piece::Kept(rec)),
-            Check::Make(d) => d,
+            }) {
+                Check::Kept(rec) => return Ok(Piece::Kept(rec)),
+                Check::Make(d) => d,
+            },
+            None => None,
         };
         let fill = |page: &mut Value| fill_listed(page, works, |w| self.short_html(w));
-        self.make_page(template, page, path, None, fill, digest)
+        self.make_page(template, page(), path, None, fill, digest)
     }
 
     /// The entries of `works` in a listing, their items yet to be rendered.
@@ -657,14 +661,18 @@ impl<'a> Renderer<'a> {
         Ok(match job {
             Job::Directory(n) => {
                 let total = corpus.researchers.len().div_ceil(per).max(1);
-                let items: Vec<Value> = (n * per..((n + 1) * per).min(corpus.researchers.len()))
-                    .map(|r| v.researcher_item(r as u32))
+                let shown: Vec<u32> = (n * per..((n + 1) * per).min(corpus.researchers.len()))
+                    .map(|r| r as u32)
                     .collect();
-                let page = views::with(
-                    json!({"pager": self.pager("", n, total)}),
-                    [("researchers", Value::Array(items))],
-                );
-                vec![self.page("index.html", page, path)?]
+                let page = || {
+                    let items = shown.iter().map(|&r| v.researcher_item(r)).collect();
+                    views::with(
+                        json!({"pager": self.pager("", n, total)}),
+                        [("researchers", Value::Array(items))],
+                    )
+                };
+                let feed = |i: &inputs::Inputs, h: &mut Xxh3| i.directory_into(h, n, total, &shown);
+                vec![self.listing("index.html", path, &[], feed, page)?]
             }
             Job::Researcher(r) => self.researcher_pieces(r, paths)?,
             Job::Group(gi) => {
@@ -713,16 +721,20 @@ impl<'a> Renderer<'a> {
                 let total = corpus.works.len().div_ceil(per).max(1);
                 let range = (n * per) as u32..((n + 1) * per).min(corpus.works.len()) as u32;
                 let works: Vec<u32> = range.collect();
-                let page = views::with(
-                    json!({"pager": self.pager("works/", n, total)}),
-                    [("works", Value::Array(self.listed(&works)))],
-                );
-                vec![self.listing("works.html", page, path, &works)?]
+                let page = || {
+                    views::with(
+                        json!({"pager": self.pager("works/", n, total)}),
+                        [("works", Value::Array(self.listed(&works)))],
+                    )
+                };
+                let feed = |i: &inputs::Inputs, h: &mut Xxh3| i.pager_into(h, n, total);
+                vec![self.listing("works.html", path, &works, feed, page)?]
             }
             Job::Topic(t) => {
                 let works = &d.topics[t as usize].works;
-                let page = v.topic(t, self.listed(works));
-                vec![self.listing("topic.html", page, path, works)?]
+                let page = || v.topic(t, self.listed(works));
+                let feed = |i: &inputs::Inputs, h: &mut Xxh3| i.topic_into(h, t);
+                vec![self.listing("topic.html", path, works, feed, page)?]
             }
             Job::Topics => {
                 let mut order: Vec<u32> = (0..d.topics.len() as u32).collect();
@@ -739,8 +751,9 @@ impl<'a> Renderer<'a> {
             }
             Job::Institution(i) => {
                 let works = &d.institution_works[i as usize];
-                let page = v.institution(i, self.listed(works));
-                vec![self.listing("institution.html", page, path, works)?]
+                let page = || v.institution(i, self.listed(works));
+                let feed = |x: &inputs::Inputs, h: &mut Xxh3| x.institution_into(h, i);
+                vec![self.listing("institution.html", path, works, feed, page)?]
             }
             Job::Institutions => {
                 let page = json!({"institutions": (0..corpus.institutions.len() as u32).map(|i| v.institution_item(i)).collect::<Vec<_>>()});

@@ -448,33 +448,36 @@ fn rebuilds_after_varied_edits_equal_fresh_builds() {
         .output()
         .unwrap();
     assert!(world.status.success());
-    let (works, people, insts) = (
+    let (works, people, insts, topics) = (
         "content/works/works-001.jsonl",
         "content/researchers/researchers.jsonl",
         "content/institutions/institutions.jsonl",
+        "content/topics/topics.jsonl",
+    );
+    write_records(
+        &s,
+        topics,
+        &[
+            json!({"id": "speech-recognition", "name": "Speech recognition", "description": "Machines that *listen*."}),
+        ],
     );
     s.build().ok();
-    type Edit = Box<
-        dyn Fn(
-            &mut Vec<serde_json::Value>,
-            &mut Vec<serde_json::Value>,
-            &mut Vec<serde_json::Value>,
-        ),
-    >;
+    type Recs = Vec<serde_json::Value>;
+    type Edit = Box<dyn Fn(&mut Recs, &mut Recs, &mut Recs, &mut Recs)>;
     let edits: Vec<(&str, Edit)> = vec![
         (
             "a title",
-            Box::new(|w, _, _| w[0]["title"] = json!("Revised title of the first work")),
+            Box::new(|w, _, _, _| w[0]["title"] = json!("Revised title of the first work")),
         ),
         (
             "an abstract",
-            Box::new(|w, _, _| {
+            Box::new(|w, _, _, _| {
                 w[1]["abstract"] = json!("Graph neural networks on graph neural networks.")
             }),
         ),
         (
             "a name-only author",
-            Box::new(|w, _, _| {
+            Box::new(|w, _, _, _| {
                 w[2]["authors"]
                     .as_array_mut()
                     .unwrap()
@@ -483,29 +486,29 @@ fn rebuilds_after_varied_edits_equal_fresh_builds() {
         ),
         (
             "a researcher's name",
-            Box::new(|_, p, _| p[0]["name"] = json!("Renamed Person")),
+            Box::new(|_, p, _, _| p[0]["name"] = json!("Renamed Person")),
         ),
         (
             "an affiliation removed",
-            Box::new(|_, p, _| {
+            Box::new(|_, p, _, _| {
                 p[1].as_object_mut().unwrap().remove("affiliation");
             }),
         ),
         (
             "an affiliation",
-            Box::new(|_, p, i| {
+            Box::new(|_, p, i, _| {
                 i.push(json!({"id": "new-institute", "name": "New Institute"}));
                 p[1]["affiliation"] = json!("new-institute");
             }),
         ),
         (
             "an institution's name",
-            Box::new(|_, _, i| i[0]["name"] = json!("Renamed Institute")),
+            Box::new(|_, _, i, _| i[0]["name"] = json!("Renamed Institute")),
         ),
         // Sorts in the same place: only the researcher's links change.
         (
             "a researcher's id",
-            Box::new(|w, p, _| {
+            Box::new(|w, p, _, _| {
                 let old = p[7]["id"].clone();
                 let new = json!(format!("{}x", old.as_str().unwrap()));
                 p[7]["id"] = new.clone();
@@ -521,24 +524,28 @@ fn rebuilds_after_varied_edits_equal_fresh_builds() {
         ),
         (
             "a removed work",
-            Box::new(|w, _, _| {
+            Box::new(|w, _, _, _| {
                 w.remove(5);
             }),
         ),
         (
             "an added work",
-            Box::new(|w, p, _| {
+            Box::new(|w, p, _, _| {
                 w.push(json!({"id": "zz-new", "title": "A new joint work", "type": "article", "year": 2024, "authors": [{"id": p[2]["id"]}, {"id": p[3]["id"]}], "abstract": "Speech recognition for speech recognition."}))
             }),
         ),
-        ("a year", Box::new(|w, _, _| w[3]["year"] = json!(1950))),
+        ("a year", Box::new(|w, _, _, _| w[3]["year"] = json!(1950))),
+        (
+            "a topic's description",
+            Box::new(|_, _, _, t| t[0]["description"] = json!("Machines that *hear*.")),
+        ),
         (
             "declared topics",
-            Box::new(|w, _, _| w[4]["topics"] = json!(["Quantum error correction"])),
+            Box::new(|w, _, _, _| w[4]["topics"] = json!(["Quantum error correction"])),
         ),
         (
             "a co-author added",
-            Box::new(|w, p, _| {
+            Box::new(|w, p, _, _| {
                 w[6]["authors"]
                     .as_array_mut()
                     .unwrap()
@@ -547,11 +554,11 @@ fn rebuilds_after_varied_edits_equal_fresh_builds() {
         ),
     ];
     for (what, edit) in &edits {
-        let (mut w, mut p, mut i) = (records(&s, works), records(&s, people), records(&s, insts));
-        edit(&mut w, &mut p, &mut i);
-        write_records(&s, works, &w);
-        write_records(&s, people, &p);
-        write_records(&s, insts, &i);
+        let [mut w, mut p, mut i, mut t] = [works, people, insts, topics].map(|f| records(&s, f));
+        edit(&mut w, &mut p, &mut i, &mut t);
+        for (f, r) in [(works, &w), (people, &p), (insts, &i), (topics, &t)] {
+            write_records(&s, f, r);
+        }
         let run = s.build().ok();
         // Pages show the site's counts: a change to them keeps nothing.
         let counts_same = ![
