@@ -99,6 +99,9 @@ pub struct Report {
     /// last build's topic cache.
     pub topics_extracted: usize,
     pub topics_cached: usize,
+    /// Works whose phrases were scanned for their frequencies (the others'
+    /// came from the last build's phrase sets).
+    pub phrases_scanned: usize,
     pub removed: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
@@ -120,8 +123,12 @@ pub struct Site {
     pub memo: Option<derive::topics::Memo>,
     /// This build's topic cache file, for the next build.
     pub topic_cache: Option<Vec<u8>>,
+    /// This build's phrase sets file, for the next build.
+    pub phrase_file: Option<Vec<u8>>,
     /// Works whose topics were extracted, and of those taken from the cache.
     pub extraction: (usize, usize),
+    /// Works whose phrases were scanned to count frequencies.
+    pub scanned: usize,
 }
 
 fn load_config(opts: &Options) -> Result<Config, Error> {
@@ -201,7 +208,9 @@ fn load_sources(
         groups,
         warnings: diags.sorted(),
         topic_cache: memo.take_cache_file(),
+        phrase_file: memo.take_phrase_file(),
         extraction: (memo.extracted_afresh(), memo.from_cache()),
+        scanned: memo.scanned(),
         memo: keep.then_some(memo),
     })
 }
@@ -280,6 +289,7 @@ fn report_of(site: &Site, timings: Timings, output: PathBuf) -> Report {
         warnings: site.warnings.clone(),
         topics_extracted: site.extraction.0,
         topics_cached: site.extraction.1,
+        phrases_scanned: site.scanned,
         timings,
         output,
         ..Report::default()
@@ -649,23 +659,37 @@ fn load_with_cache(
     timings: &mut Timings,
 ) -> Result<Site, Error> {
     let path = out.beside("topics");
+    let phrases_path = out.beside("phrases");
     let program = program_hash();
-    let last = timings.time("cache read", || {
-        program.and_then(|p| derive::topic_cache::TopicCache::read(&path, p))
+    let (last, phrases) = timings.time("cache read", || {
+        let read = |p: u128| {
+            rayon::join(
+                || derive::topic_cache::TopicCache::read(&path, p),
+                || derive::phrase_cache::PhraseSets::read(&phrases_path, p),
+            )
+        };
+        program.map_or((None, None), read)
     });
     let caching = program.map(|program| derive::topics::Caching {
         last: last.as_ref(),
+        phrases: phrases.as_ref(),
         program,
     });
     let mut site = load_sources(config, sources, discovered, timings, None, caching)?;
-    drop(last);
-    if let Some(bytes) = site.topic_cache.take() {
-        timings.time("cache write", || {
-            if output::write_atomic(&path, &bytes).is_err() {
-                let _ = std::fs::remove_file(&path);
+    drop((last, phrases));
+    let files = [
+        (path, site.topic_cache.take()),
+        (phrases_path, site.phrase_file.take()),
+    ];
+    timings.time("cache write", || {
+        for (path, bytes) in files {
+            if let Some(bytes) = bytes {
+                if output::write_atomic(&path, &bytes).is_err() {
+                    let _ = std::fs::remove_file(&path);
+                }
             }
-        });
-    }
+        }
+    });
     Ok(site)
 }
 

@@ -188,8 +188,8 @@ fn report_as_json(r: &Report) -> String {
         .map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64()))
         .collect();
     format!(
-        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"kept\":{},\"topics_extracted\":{},\"topics_cached\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
-        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.kept, r.topics_extracted, r.topics_cached, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
+        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"kept\":{},\"topics_extracted\":{},\"topics_cached\":{},\"phrases_scanned\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
+        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.kept, r.topics_extracted, r.topics_cached, r.phrases_scanned, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
     )
 }
 

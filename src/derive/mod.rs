@@ -6,6 +6,7 @@
 pub mod collaborators;
 pub mod graph;
 pub mod layout;
+pub mod phrase_cache;
 pub mod topic_cache;
 pub mod topics;
 

@@ -19,6 +19,7 @@
 //!    already taken and scores at least 0.6 of it replaces it
 //!    ("brain networks" gives way to "functional brain networks").
 
+use super::phrase_cache::{self, PhraseSets};
 use super::topic_cache::{Basis, Reused, TopicCache, Writer};
 use crate::model::text::Texts;
 use crate::model::{Corpus, Work};
@@ -478,7 +479,7 @@ fn stop_words() -> &'static HashSet<u64, BuildId> {
 /// Keys here are already 64-bit hashes: hashing them again with SipHash
 /// was a third of topic extraction.
 #[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl std::hash::Hasher for IdHasher {
     fn finish(&self) -> u64 {
@@ -494,7 +495,10 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type BuildId = std::hash::BuildHasherDefault<IdHasher>;
+pub type BuildId = std::hash::BuildHasherDefault<IdHasher>;
+
+/// How many works use each phrase, by phrase hash.
+pub type Frequencies = HashMap<u64, u32, BuildId>;
 
 /// A phrase found in a work: its hash, where it first occurs, its word
 /// count and weighted count (title words count three times).
@@ -729,6 +733,10 @@ pub struct Memo {
     as_before: bool,
     /// The bytes of this run's topic cache file, when asked for.
     cache_file: Option<Vec<u8>>,
+    /// The bytes of this run's phrase sets file, when asked for.
+    phrase_file: Option<Vec<u8>>,
+    /// How many works' phrases this run scanned for their frequencies.
+    scanned: usize,
 }
 
 impl Memo {
@@ -759,12 +767,25 @@ impl Memo {
     pub fn take_cache_file(&mut self) -> Option<Vec<u8>> {
         self.cache_file.take()
     }
+
+    /// The phrase sets file of this run, to be written beside the output
+    /// (see [`super::phrase_cache`]); taken once.
+    pub fn take_phrase_file(&mut self) -> Option<Vec<u8>> {
+        self.phrase_file.take()
+    }
+
+    /// How many works' phrases were scanned to count frequencies.
+    pub fn scanned(&self) -> usize {
+        self.scanned
+    }
 }
 
 /// A build's use of the topic cache: the last build's file, if one was
 /// read, and the program that makes this one.
 pub struct Caching<'a> {
     pub last: Option<&'a TopicCache>,
+    /// The last build's phrase sets, if its file could be read.
+    pub phrases: Option<&'a PhraseSets>,
     pub program: u128,
 }
 
@@ -782,9 +803,11 @@ pub struct Prior<'a> {
 /// changed or that score a phrase whose frequency changed are extracted
 /// again, and the result is the same as without it.
 ///
-/// With `caching` (a build, which has no prior), works whose record in
-/// the last build's cache file holds are taken from it, and the memo
-/// carries this run's file.
+/// With `caching` (a build, which has no prior), frequencies are counted
+/// from the last build's phrase sets, scanning only the works whose texts
+/// changed (see [`phrase_cache`]); works whose record in the last build's
+/// cache file holds are taken from it; the memo carries both files of
+/// this run.
 pub fn extract(
     corpus: &Corpus,
     targets: &[u32],
@@ -804,6 +827,8 @@ pub fn extract(
         cached: 0,
         as_before: false,
         cache_file: None,
+        phrase_file: None,
+        scanned: 0,
     };
     if !keep && (per_work == 0 || targets.is_empty()) {
         return memo;
@@ -824,9 +849,20 @@ pub fn extract(
     // The prior results of works extracted again, to compare with.
     let mut before: Option<Vec<Vec<Extracted>>> = None;
     match prior {
-        None => {
-            memo.df = document_frequencies(corpus.works.par_iter().map(|w| &**w), &corpus.texts)
-        }
+        // A build counts from the last build's phrase sets.
+        None => match caching.as_ref() {
+            Some(c) => {
+                let counted = phrase_cache::frequencies(corpus, c.phrases, c.program);
+                memo.df = counted.df;
+                memo.phrase_file = Some(counted.file);
+                memo.scanned = counted.scanned;
+            }
+            None => {
+                memo.df =
+                    document_frequencies(corpus.works.par_iter().map(|w| &**w), &corpus.texts);
+                memo.scanned = n;
+            }
+        },
         Some(p) => {
             let old = p.corpus;
             let same_text = |w: usize| {
@@ -992,8 +1028,8 @@ fn cache_file(
     file.finish()
 }
 
-/// Distinct phrase hashes of a work.
-fn phrase_set(w: &Work, texts: &Texts) -> Vec<u64> {
+/// Distinct phrase hashes of a work, ascending.
+pub(super) fn phrase_set(w: &Work, texts: &Texts) -> Vec<u64> {
     let mut seen = Vec::new();
     phrase_set_into(w, texts, &mut seen);
     seen

@@ -332,13 +332,17 @@ fn undeclared_works(works: &[(&str, &str, &str)]) -> String {
 
 /// The numbers a build's `--report-json` gives for topic extraction:
 /// works extracted afresh, and taken from the topic cache.
-fn extraction(s: &Site) -> (u64, u64) {
+/// Works whose topics a build extracted and took from the cache, and
+/// whose phrases it scanned to count frequencies.
+fn extraction(s: &Site) -> (u64, u64, u64) {
     s.run(&["build", "--report-json", "report.json"]).ok();
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(s.path("report.json")).unwrap()).unwrap();
+    let n = |k: &str| r[k].as_u64().unwrap();
     (
-        r["topics_extracted"].as_u64().unwrap(),
-        r["topics_cached"].as_u64().unwrap(),
+        n("topics_extracted"),
+        n("topics_cached"),
+        n("phrases_scanned"),
     )
 }
 
@@ -364,14 +368,14 @@ fn topic_cache_gives_what_a_fresh_build_gives() {
         "content/works/all.jsonl",
         &works("Surface codes in practice", "Routing on chips."),
     );
-    assert_eq!(extraction(&s), (3, 0));
+    assert_eq!(extraction(&s), (3, 0, 3));
     assert!(s.path(".output.scholarsite-topics").is_file());
     // Nothing that extraction reads changed: every work from the cache.
     s.file(
         "site.toml",
         &format!("{}description = \"Lab\"\n", crate::support::MINIMAL_TOML),
     );
-    assert_eq!(extraction(&s), (0, 3));
+    assert_eq!(extraction(&s), (0, 3, 0));
     let page_a = s.out("works/a/index.html");
     let states = [
         // "surface codes" now used by one work, not two: work a scores it
@@ -386,7 +390,8 @@ fn topic_cache_gives_what_a_fresh_build_gives() {
     ];
     for (b_title, c_abs, afresh) in states {
         s.file("content/works/all.jsonl", &works(b_title, c_abs));
-        assert_eq!(extraction(&s), (afresh, 3 - afresh), "{}", b_title);
+        // One work's texts changed: only its phrases are scanned.
+        assert_eq!(extraction(&s), (afresh, 3 - afresh, 1), "{}", b_title);
         let fresh = Site::new();
         fresh
             .researcher("ada", "name = \"Ada\"")
@@ -408,18 +413,26 @@ fn topic_cache_gives_what_a_fresh_build_gives() {
         "a's topics follow the frequencies"
     );
     // A damaged file is not used, and is replaced.
-    let cache = s.path(".output.scholarsite-topics");
-    let mut bytes = std::fs::read(&cache).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x55;
-    std::fs::write(&cache, &bytes).unwrap();
+    let damage = |memo: &str| {
+        let path = s.path(&format!(".output.scholarsite-{}", memo));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x55;
+        std::fs::write(&path, &bytes).unwrap();
+    };
+    damage("topics");
     s.file("site.toml", crate::support::MINIMAL_TOML);
-    assert_eq!(extraction(&s), (3, 0));
+    assert_eq!(extraction(&s), (3, 0, 0));
     s.file(
         "site.toml",
         &format!("{}description = \"Lab\"\n", crate::support::MINIMAL_TOML),
     );
-    assert_eq!(extraction(&s), (0, 3));
+    assert_eq!(extraction(&s), (0, 3, 0));
+    // So is a damaged phrase sets file: every work is scanned again, to
+    // the same frequencies, so every work's topics still come from the cache.
+    damage("phrases");
+    s.file("site.toml", crate::support::MINIMAL_TOML);
+    assert_eq!(extraction(&s), (0, 3, 3));
 }
 
 /// The records of a JSON Lines file, and writing them back.
@@ -590,7 +603,18 @@ fn rebuilds_after_varied_edits_equal_fresh_builds() {
                 what
             );
         }
+        // The phrase sets kept by rebuilding equal those of a fresh count.
+        assert!(
+            std::fs::read(s.path(".output.scholarsite-phrases")).unwrap()
+                == std::fs::read(s.path(".fresh.scholarsite-phrases")).unwrap(),
+            "phrase sets differ after {}",
+            what
+        );
+        // Nothing of this build may serve the next fresh one.
         std::fs::remove_dir_all(s.path("fresh")).unwrap();
+        for memo in ["topics", "phrases"] {
+            std::fs::remove_file(s.path(&format!(".fresh.scholarsite-{}", memo))).unwrap();
+        }
     }
 }
 
