@@ -198,9 +198,9 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
     let mut file = MAGIC.to_vec();
     file.extend_from_slice(&program.to_le_bytes());
     let mut scanned = 0;
-    for start in (0..works.len()).step_by(CHUNK) {
-        let range = start..(start + CHUNK).min(works.len());
-        let sets: Vec<Option<Vec<u64>>> = range
+    // The phrase sets of a chunk of works, for those not matched.
+    let scan = |range: Range<usize>| -> (Range<usize>, Vec<Option<Vec<u64>>>) {
+        let sets = range
             .clone()
             .into_par_iter()
             .map(|w| {
@@ -209,6 +209,10 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
                     .then(|| phrase_set(&works[w], &corpus.texts))
             })
             .collect();
+        (range, sets)
+    };
+    // Counts a chunk's sets and writes its records, in id order.
+    let mut count = |(range, sets): (Range<usize>, Vec<Option<Vec<u64>>>)| {
         for (w, set) in range.zip(sets) {
             let Some(set) = set else {
                 let (l, o) = last.zip(same[w]).expect("a work not scanned has a record");
@@ -228,7 +232,15 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
                 file.extend_from_slice(&h.to_le_bytes());
             }
         }
+    };
+    // Counting one chunk while the next is scanned keeps both threads busy.
+    let chunk = |start: usize| start..(start + CHUNK).min(works.len());
+    let mut pending = scan(chunk(0));
+    for start in (CHUNK..works.len()).step_by(CHUNK) {
+        pending = rayon::join(|| scan(chunk(start)), || count(pending)).0;
     }
+    count(pending);
+    drop(count);
     let table_start = file.len() as u64;
     let mut table: Vec<(u64, u32)> = df.iter().map(|(&h, &n)| (h, n)).collect();
     table.par_sort_unstable();
