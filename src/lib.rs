@@ -123,8 +123,6 @@ pub struct Site {
     pub memo: Option<derive::topics::Memo>,
     /// This build's topic cache file, for the next build.
     pub topic_cache: Option<Vec<u8>>,
-    /// This build's phrase sets file, for the next build.
-    pub phrase_file: Option<Vec<u8>>,
     /// Works whose topics were extracted, and of those taken from the cache.
     pub extraction: (usize, usize),
     /// Works whose phrases were scanned to count frequencies.
@@ -208,7 +206,6 @@ fn load_sources(
         groups,
         warnings: diags.sorted(),
         topic_cache: memo.take_cache_file(),
-        phrase_file: memo.take_phrase_file(),
         extraction: (memo.extracted_afresh(), memo.from_cache()),
         scanned: memo.scanned(),
         memo: keep.then_some(memo),
@@ -648,9 +645,11 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
 
 /// Stages 2–4 of a build, with topic extraction reusing the last build's
 /// topic cache file beside the output (`derive::topic_cache`) and writing
-/// this one's there. The file is a memo checked record by record, so it
-/// is written whether or not the build then succeeds; one that cannot be
-/// written only makes the next build extract everything again.
+/// this one's there, and frequencies counted from the last build's phrase
+/// sets (`derive::phrase_cache`), which are replaced by this build's. Both
+/// files are memos checked record by record, so they are written whether
+/// or not the build then succeeds; one that cannot be written only makes
+/// the next build extract or scan everything again.
 fn load_with_cache(
     config: Config,
     sources: source::SourceSet,
@@ -673,23 +672,18 @@ fn load_with_cache(
     let caching = program.map(|program| derive::topics::Caching {
         last: last.as_ref(),
         phrases: phrases.as_ref(),
+        phrases_at: &phrases_path,
         program,
     });
     let mut site = load_sources(config, sources, discovered, timings, None, caching)?;
     drop((last, phrases));
-    let files = [
-        (path, site.topic_cache.take()),
-        (phrases_path, site.phrase_file.take()),
-    ];
-    timings.time("cache write", || {
-        for (path, bytes) in files {
-            if let Some(bytes) = bytes {
-                if output::write_atomic(&path, &bytes).is_err() {
-                    let _ = std::fs::remove_file(&path);
-                }
+    if let Some(bytes) = site.topic_cache.take() {
+        timings.time("cache write", || {
+            if output::write_atomic(&path, &bytes).is_err() {
+                let _ = std::fs::remove_file(&path);
             }
-        }
-    });
+        });
+    }
     Ok(site)
 }
 

@@ -23,7 +23,7 @@ use super::topics::{phrase_set, Frequencies};
 use crate::model::Corpus;
 use rayon::prelude::*;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::xxh3_64;
 
 const MAGIC: &[u8] = b"scholarsite phrase sets v1\n";
@@ -51,12 +51,60 @@ struct Record {
     phrases: Range<usize>,
 }
 
-/// What [`frequencies`] gives: the frequencies, this build's file, and how
-/// many works it scanned.
+/// What [`frequencies`] gives: the frequencies and how many works it
+/// scanned.
 pub struct Counted {
     pub df: Frequencies,
-    pub file: Vec<u8>,
     pub scanned: usize,
+}
+
+/// This build's file, written as it is made, so that the phrase sets of a
+/// large site are never all in memory; it replaces the last one only once
+/// whole. A file that cannot be written is given up: it is only a memo.
+struct Sink {
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    hash: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+    tmp: PathBuf,
+}
+
+impl Sink {
+    fn new(path: &Path) -> Sink {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = std::fs::File::create(&tmp).ok();
+        Sink {
+            file: file.map(|f| std::io::BufWriter::with_capacity(1 << 20, f)),
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+            tmp,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        if let Some(f) = &mut self.file {
+            if f.write_all(bytes).is_err() {
+                self.file = None;
+            }
+        }
+        self.hash.update(bytes);
+        self.len += bytes.len() as u64;
+    }
+
+    /// Ends the file with its checksum and puts it at `path`.
+    fn finish(mut self, path: &Path) {
+        let sum = self.hash.digest();
+        self.put(&sum.to_le_bytes());
+        let done = self
+            .file
+            .take()
+            .is_some_and(|f| f.into_inner().is_ok());
+        if !(done && std::fs::rename(&self.tmp, path).is_ok()) {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -177,8 +225,14 @@ impl PhraseSets {
 }
 
 /// The document frequency of every phrase of `corpus`, scanning only the
-/// works whose records in `last` do not hold, and the file of this build.
-pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) -> Counted {
+/// works whose records in `last` do not hold; this build's file is
+/// written at `path`.
+pub fn frequencies(
+    corpus: &Corpus,
+    last: Option<&PhraseSets>,
+    program: u128,
+    path: &Path,
+) -> Counted {
     let works = &corpus.works;
     let keys: Vec<u64> = works.par_iter().map(|w| text_key(w)).collect();
     let (same, mut df) = match last {
@@ -190,13 +244,14 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
             }
             match l.without_unkept(&kept) {
                 Some(df) => (same, df),
-                None => return frequencies(corpus, None, program),
+                None => return frequencies(corpus, None, program, path),
             }
         }
         None => (vec![None; works.len()], Frequencies::default()),
     };
-    let mut file = MAGIC.to_vec();
-    file.extend_from_slice(&program.to_le_bytes());
+    let mut file = Sink::new(path);
+    file.put(MAGIC);
+    file.put(&program.to_le_bytes());
     let mut scanned = 0;
     // The phrase sets of a chunk of works, for those not matched.
     let scan = |range: Range<usize>| -> (Range<usize>, Vec<Option<Vec<u64>>>) {
@@ -216,7 +271,7 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
         for (w, set) in range.zip(sets) {
             let Some(set) = set else {
                 let (l, o) = last.zip(same[w]).expect("a work not scanned has a record");
-                file.extend_from_slice(&l.bytes[l.records[o].whole.clone()]);
+                file.put(&l.bytes[l.records[o].whole.clone()]);
                 continue;
             };
             scanned += 1;
@@ -224,12 +279,12 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
                 *df.entry(h).or_default() += 1;
             }
             let id = works[w].id.as_bytes();
-            file.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            file.extend_from_slice(id);
-            file.extend_from_slice(&keys[w].to_le_bytes());
-            file.extend_from_slice(&(set.len() as u32).to_le_bytes());
+            file.put(&(id.len() as u32).to_le_bytes());
+            file.put(id);
+            file.put(&keys[w].to_le_bytes());
+            file.put(&(set.len() as u32).to_le_bytes());
             for h in set {
-                file.extend_from_slice(&h.to_le_bytes());
+                file.put(&h.to_le_bytes());
             }
         }
     };
@@ -241,15 +296,14 @@ pub fn frequencies(corpus: &Corpus, last: Option<&PhraseSets>, program: u128) ->
     }
     count(pending);
     drop(count);
-    let table_start = file.len() as u64;
+    let table_start = file.len;
     let mut table: Vec<(u64, u32)> = df.iter().map(|(&h, &n)| (h, n)).collect();
     table.par_sort_unstable();
     for (h, n) in table {
-        file.extend_from_slice(&h.to_le_bytes());
-        file.extend_from_slice(&n.to_le_bytes());
+        file.put(&h.to_le_bytes());
+        file.put(&n.to_le_bytes());
     }
-    file.extend_from_slice(&table_start.to_le_bytes());
-    let sum = xxh3_64(&file);
-    file.extend_from_slice(&sum.to_le_bytes());
-    Counted { df, file, scanned }
+    file.put(&table_start.to_le_bytes());
+    file.finish(path);
+    Counted { df, scanned }
 }

@@ -733,8 +733,6 @@ pub struct Memo {
     as_before: bool,
     /// The bytes of this run's topic cache file, when asked for.
     cache_file: Option<Vec<u8>>,
-    /// The bytes of this run's phrase sets file, when asked for.
-    phrase_file: Option<Vec<u8>>,
     /// How many works' phrases this run scanned for their frequencies.
     scanned: usize,
 }
@@ -768,12 +766,6 @@ impl Memo {
         self.cache_file.take()
     }
 
-    /// The phrase sets file of this run, to be written beside the output
-    /// (see [`super::phrase_cache`]); taken once.
-    pub fn take_phrase_file(&mut self) -> Option<Vec<u8>> {
-        self.phrase_file.take()
-    }
-
     /// How many works' phrases were scanned to count frequencies.
     pub fn scanned(&self) -> usize {
         self.scanned
@@ -786,6 +778,8 @@ pub struct Caching<'a> {
     pub last: Option<&'a TopicCache>,
     /// The last build's phrase sets, if its file could be read.
     pub phrases: Option<&'a PhraseSets>,
+    /// Where this build's phrase sets are written.
+    pub phrases_at: &'a std::path::Path,
     pub program: u128,
 }
 
@@ -806,8 +800,8 @@ pub struct Prior<'a> {
 /// With `caching` (a build, which has no prior), frequencies are counted
 /// from the last build's phrase sets, scanning only the works whose texts
 /// changed (see [`phrase_cache`]); works whose record in the last build's
-/// cache file holds are taken from it; the memo carries both files of
-/// this run.
+/// cache file holds are taken from it; this run's phrase sets are
+/// written, and the memo carries its topic cache file.
 pub fn extract(
     corpus: &Corpus,
     targets: &[u32],
@@ -827,7 +821,6 @@ pub fn extract(
         cached: 0,
         as_before: false,
         cache_file: None,
-        phrase_file: None,
         scanned: 0,
     };
     if !keep && (per_work == 0 || targets.is_empty()) {
@@ -852,9 +845,9 @@ pub fn extract(
         // A build counts from the last build's phrase sets.
         None => match caching.as_ref() {
             Some(c) => {
-                let counted = phrase_cache::frequencies(corpus, c.phrases, c.program);
+                let counted =
+                    phrase_cache::frequencies(corpus, c.phrases, c.program, c.phrases_at);
                 memo.df = counted.df;
-                memo.phrase_file = Some(counted.file);
                 memo.scanned = counted.scanned;
             }
             None => {
