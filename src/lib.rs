@@ -640,6 +640,9 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
     report.unchanged = commit.unchanged;
     report.kept = commit.kept;
     report.removed = commit.removed;
+    // Freeing a large site's records takes a good part of a second; a
+    // command that is about to exit need not wait for it.
+    std::thread::spawn(move || drop(site));
     Ok(report)
 }
 
