@@ -845,8 +845,7 @@ pub fn extract(
         // A build counts from the last build's phrase sets.
         None => match caching.as_ref() {
             Some(c) => {
-                let counted =
-                    phrase_cache::frequencies(corpus, c.phrases, c.program, c.phrases_at);
+                let counted = phrase_cache::frequencies(corpus, c.phrases, c.program, c.phrases_at);
                 memo.df = counted.df;
                 memo.scanned = counted.scanned;
             }
