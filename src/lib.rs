@@ -408,11 +408,11 @@ fn file_hashes(
                     return Some((h.hash, None));
                 }
             }
-            let read_at = std::time::SystemTime::now();
             // A build parses the files later; only `serve` keeps them.
             if prev.is_none() {
                 return Some((hash_file(&f.path)?, None));
             }
+            let read_at = std::time::SystemTime::now();
             let bytes = std::fs::read(&f.path).ok()?;
             let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
             // A stamp taken before the read: a later write changes it.
@@ -663,11 +663,12 @@ fn load_with_cache(
     let path = out.beside("topics");
     let phrases_path = out.beside("phrases");
     let program = program_hash();
+    // The phrase sets are only opened here; they are read as they are used.
     let (last, phrases) = timings.time("cache read", || {
         let read = |p: u128| {
-            rayon::join(
-                || derive::topic_cache::TopicCache::read(&path, p),
-                || derive::phrase_cache::PhraseSets::read(&phrases_path, p),
+            (
+                derive::topic_cache::TopicCache::read(&path, p),
+                derive::phrase_cache::PhraseSets::read(&phrases_path, p),
             )
         };
         program.map_or((None, None), read)

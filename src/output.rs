@@ -382,11 +382,16 @@ impl Output {
     }
 }
 
-/// Writes `bytes` to `path` by renaming a full temporary file over it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Where a file is written before it is renamed to `path`: `path.tmp`.
+pub fn tmp_of(path: &Path) -> PathBuf {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
+    PathBuf::from(tmp)
+}
+
+/// Writes `bytes` to `path` by renaming a full temporary file over it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = tmp_of(path);
     fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| io_err(path, e))
 }

@@ -65,9 +65,7 @@ struct Sink {
 
 impl Sink {
     fn new(path: &Path) -> Sink {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        let tmp = crate::output::tmp_of(path);
         let file = std::fs::File::create(&tmp).ok();
         Sink {
             file: file.map(|f| std::io::BufWriter::with_capacity(1 << 20, f)),
@@ -125,21 +123,20 @@ struct Record {
 }
 
 impl Record {
-    fn id(&self) -> &[u8] {
-        &self.bytes[4..self.bytes.len() - self.tail()]
+    /// Its id's length, at the front; the text hash, the phrase count and
+    /// the phrases follow the id.
+    fn id_len(&self) -> usize {
+        u32_of(&self.bytes[..4]) as usize
     }
-    /// Text hash, count and phrases: all after the id.
-    fn tail(&self) -> usize {
-        let n = self.bytes.len();
-        // The id's length is at the front; everything else follows it.
-        n - 4 - u32_of(&self.bytes[..4]) as usize
+    fn id(&self) -> &[u8] {
+        &self.bytes[4..4 + self.id_len()]
     }
     fn key(&self) -> u64 {
-        let at = self.bytes.len() - self.tail();
+        let at = 4 + self.id_len();
         u64_of(&self.bytes[at..at + 8])
     }
     fn phrases(&self) -> &[u8] {
-        &self.bytes[self.bytes.len() - self.tail() + 12..]
+        &self.bytes[4 + self.id_len() + 12..]
     }
 }
 
