@@ -11,7 +11,7 @@
 //! On failure the staging folder is deleted and the output is as it was.
 
 use crate::Error;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -67,6 +67,9 @@ pub struct Output {
     /// Modification time of the old manifest: output files newer than it
     /// were changed by someone else.
     old_time: Option<SystemTime>,
+    /// The output folder, open, for looking up files from it rather than
+    /// from the root on each of the last build's files.
+    old_dir: Option<rustix::fd::OwnedFd>,
     cold: bool,
     /// Fingerprint of the inputs of the last build, from the manifest.
     old_inputs: Option<u128>,
@@ -151,6 +154,7 @@ impl Output {
             staging,
             old: HashMap::new(),
             old_time: None,
+            old_dir: None,
             cold: true,
             old_inputs: None,
             inputs: None,
@@ -175,6 +179,14 @@ impl Output {
                             .find_map(|l| l.strip_prefix(INPUTS_PREFIX))
                             .and_then(|h| u128::from_str_radix(h.trim(), 16).ok());
                         out.old_time = fs::metadata(&manifest).and_then(|m| m.modified()).ok();
+                        out.old_dir = rustix::fs::open(
+                            &dir,
+                            rustix::fs::OFlags::RDONLY
+                                | rustix::fs::OFlags::DIRECTORY
+                                | rustix::fs::OFlags::CLOEXEC,
+                            rustix::fs::Mode::empty(),
+                        )
+                        .ok();
                         out.cold = false;
                     }
                     Err(_) => {
@@ -275,16 +287,17 @@ impl Output {
     /// The output file `rel` is there with the size the last build wrote,
     /// and nobody changed it after that build's manifest.
     fn intact(&self, rel: &str, size: u64) -> bool {
-        match fs::metadata(self.dir.join(rel)) {
-            Ok(m) => {
-                m.len() == size
-                    && m.modified()
-                        .ok()
-                        .zip(self.old_time)
-                        .is_some_and(|(t, old)| t <= old)
-            }
-            Err(_) => false,
-        }
+        let (Some(dir), Some(old)) = (&self.old_dir, self.old_time) else {
+            return false;
+        };
+        let Ok(st) = rustix::fs::statat(dir, rel, rustix::fs::AtFlags::empty()) else {
+            return false;
+        };
+        let modified = u64::try_from(st.st_mtime)
+            .ok()
+            .map(|s| std::time::Duration::new(s, st.st_mtime_nsec as u32))
+            .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d));
+        u64::try_from(st.st_size) == Ok(size) && modified.is_some_and(|t| t <= old)
     }
 
     /// Records the fingerprint of this build's inputs in the manifest.

@@ -79,10 +79,35 @@ pub fn fold_name(name: &str) -> String {
 /// Text folded for matching: Unicode-normalised, accents and case
 /// removed, runs of anything but letters and digits to one space.
 pub fn fold_text(name: &str) -> String {
+    if name.is_ascii() {
+        fold_ascii(name)
+    } else {
+        fold_unicode(name)
+    }
+}
+
+fn fold_unicode(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.nfkd().filter(|c| !is_combining_mark(*c)) {
         if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// [`fold_text`] of ASCII text, which decomposition leaves as it is:
+/// most names and titles, folded here without it.
+fn fold_ascii(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(b.to_ascii_lowercase() as char);
         } else if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
@@ -196,6 +221,20 @@ mod tests {
         assert_eq!(slugify("  Gödel's  théorème! "), "godel-s-theoreme");
         assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
         assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn ascii_folds_as_unicode_does() {
+        let every: String = (0u8..128).map(char::from).collect();
+        for s in [
+            every.as_str(),
+            "  A--b__C9 ",
+            "x",
+            "",
+            "Zhengliang Liu (2024)",
+        ] {
+            assert_eq!(fold_ascii(s), fold_unicode(s), "{:?}", s);
+        }
     }
 
     #[test]

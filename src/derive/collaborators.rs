@@ -6,8 +6,8 @@
 //! of authorships, even for papers with thousands of authors.
 
 use crate::model::{Author, Corpus};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Who a co-author is: a researcher of the site, or an outsider told apart

@@ -7,7 +7,7 @@
 //! O(n log n + edges) per slice, with n bounded by the node budget.
 
 use super::graph::Graph;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::f64::consts::{PI, TAU};
 
 /// Ring radii in unit coordinates (the slice fits in [-1, 1]²).

@@ -174,12 +174,16 @@ impl Stream {
         Some(buf)
     }
 
+    /// Appends the next `n` bytes to `buf`; None when the file holds
+    /// fewer before its checksum, so that a damaged length never sizes
+    /// a buffer.
     fn take_into(&mut self, n: u64, buf: &mut Vec<u8>) -> Option<()> {
-        let start = buf.len();
-        (&mut self.r).take(n).read_to_end(buf).ok()?;
-        if (buf.len() - start) as u64 != n {
+        if n > (self.table.end + 8).checked_sub(self.at)? {
             return None;
         }
+        let start = buf.len();
+        buf.resize(start + n as usize, 0);
+        self.r.read_exact(&mut buf[start..]).ok()?;
         self.hash.update(&buf[start..]);
         self.at += n;
         Some(())

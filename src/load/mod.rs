@@ -472,11 +472,21 @@ fn parse_json_line<T: Record>(
             None => d,
         }
     };
-    let mut raw: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = path_string(e.path());
-        located(path, e.into_inner())
-    })?;
-    de.end().map_err(|e| located(String::new(), e))?;
+    // Tracking the field path costs an allocation per key, so a line is
+    // parsed without it and parsed again with it only to report an error.
+    let parsed = T::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
+    let mut raw: T = match parsed {
+        Ok(raw) => raw,
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let raw = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = path_string(e.path());
+                located(path, e.into_inner())
+            })?;
+            de.end().map_err(|e| located(String::new(), e))?;
+            raw
+        }
+    };
     place_body(&mut raw, f, source, hold, line)?;
     let id = raw.id_mut().take().ok_or_else(|| {
         Diagnostic::error(&f.rel, "missing field `id`")
