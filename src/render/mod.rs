@@ -66,6 +66,9 @@ pub struct Renderer<'a> {
     /// Every work's short list item, when rendered ahead
     /// ([`Renderer::with_items`]).
     short: Option<Strings>,
+    /// The item with its abstract of each work on two or more profiles,
+    /// within [`LONG_ITEM_BYTES`], rendered ahead; empty for the rest.
+    long: Option<Strings>,
     keep: Option<Keep<'a>>,
     /// What researcher and work jobs read, digested; with `keep` only.
     inputs: Option<inputs::Inputs<'a>>,
@@ -185,6 +188,11 @@ fn hash_graph(h: &mut xxhash_rust::xxh3::Xxh3, g: &crate::derive::graph::Graph) 
     }
 }
 
+/// At most this many bytes of abstracts are rendered ahead into items
+/// (see [`Renderer::with_items`]): a 100,000-work site's fit, and a larger
+/// site renders the rest where they are used.
+const LONG_ITEM_BYTES: usize = 256 << 20;
+
 /// The context of `work_item.html`.
 fn item_context(work: Value, with_abstract: bool) -> Value {
     views::with(json!({"abstract": with_abstract}), [("work", work)])
@@ -223,6 +231,7 @@ impl<'a> Renderer<'a> {
             groups,
             site,
             short: None,
+            long: None,
             keep: None,
             inputs: None,
         }
@@ -249,27 +258,84 @@ impl<'a> Renderer<'a> {
     /// item is shared by the topic, institution and work-list pages that
     /// list it (four on average), so when most of those are made, as in a
     /// first build, this renders each once instead of where each is used.
+    ///
+    /// So are the items with abstracts of works on two or more profiles,
+    /// each shown on every author's profile: up to [`LONG_ITEM_BYTES`] of
+    /// abstracts, so that a large site's are not all held at once.
     pub fn with_items(mut self) -> Result<Self, Error> {
+        let v = &self.views;
+        let n = v.corpus.works.len();
+        let short = self.items(n, |w, buf| {
+            let work = v.work_item(w, false);
+            self.fragment_to("work_item.html", item_context(work, false), buf)
+        })?;
+        let shared = self.shared_works();
+        let long = self.items(n, |w, buf| {
+            if !shared[w as usize] {
+                return Ok(());
+            }
+            self.fragment_to("work_item.html", self.long_context(w), buf)
+        })?;
+        self.short = Some(short);
+        self.long = Some(long);
+        Ok(self)
+    }
+
+    /// Each of `n` works' item as `render` writes it, in parallel.
+    fn items(
+        &self,
+        n: usize,
+        render: impl Fn(u32, &mut Vec<u8>) -> Result<(), Error> + Sync,
+    ) -> Result<Strings, Error> {
         // Each chunk renders into one reused buffer: a String per item
         // would hold tera's 2 KB starting capacity for a 300-byte item
         // until the whole list is collected.
         const CHUNK: usize = 4096;
-        let n = self.views.corpus.works.len();
         let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let (mut items, mut buf) = (Strings::default(), Vec::new());
                 for w in c * CHUNK..((c + 1) * CHUNK).min(n) {
                     buf.clear();
-                    let work = self.views.work_item(w as u32, false);
-                    self.fragment_to("work_item.html", item_context(work, false), &mut buf)?;
+                    render(w as u32, &mut buf)?;
                     items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
                 }
                 Ok(items)
             })
             .collect::<Result<_, Error>>()?;
-        self.short = Some(Strings::concat(chunks));
-        Ok(self)
+        Ok(Strings::concat(chunks))
+    }
+
+    /// Which works are on two or more profiles, taken in id order while
+    /// their abstracts fit in [`LONG_ITEM_BYTES`].
+    fn shared_works(&self) -> Vec<bool> {
+        let (corpus, d) = (self.views.corpus, self.views.d);
+        let mut profiles = vec![0u8; corpus.works.len()];
+        for &w in d.works_of.iter().flatten() {
+            let p = &mut profiles[w as usize];
+            *p = p.saturating_add(1);
+        }
+        let mut budget = LONG_ITEM_BYTES;
+        profiles
+            .iter()
+            .zip(&corpus.works)
+            .map(|(&p, work)| {
+                let cost = work.abstract_md.as_ref().map_or(0, |t| t.len()) + 512;
+                let take = p >= 2 && cost <= budget;
+                if take {
+                    budget -= cost;
+                }
+                take
+            })
+            .collect()
+    }
+
+    /// The context of a work's item with its abstract.
+    fn long_context(&self, w: u32) -> Value {
+        let v = &self.views;
+        let mut item = v.work_item(w, true);
+        v.render_abstract(w, &mut item);
+        item_context(item, true)
     }
 
     /// Whether the pages of the last build were made with this one's
@@ -280,6 +346,15 @@ impl<'a> Renderer<'a> {
             self.pieces(Job::NotFound).as_deref(),
             Ok([(_, Piece::Kept(_))])
         )
+    }
+
+    /// A work's item with its abstract, as on its authors' profiles: the
+    /// one rendered ahead, or else rendered now.
+    fn long_html(&self, w: u32) -> Result<String, Error> {
+        match self.long.as_ref().and_then(|s| s.get(w as usize)) {
+            Some(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => self.fragment("work_item.html", self.long_context(w)),
+        }
     }
 
     /// A work's short list item: the one rendered ahead, or else rendered
@@ -453,13 +528,7 @@ impl<'a> Renderer<'a> {
                 // The works' items, with abstracts, rendered into the page.
                 let mine = &d.works_of[r as usize];
                 let drawn = self.drawn(r, &g, views::Drawing::Profile);
-                let fill = |page: &mut Value| {
-                    fill_listed(page, mine, |w| {
-                        let mut item = v.work_item(w, true);
-                        v.render_abstract(w, &mut item);
-                        self.item_html(item, true)
-                    })
-                };
+                let fill = |page: &mut Value| fill_listed(page, mine, |w| self.long_html(w));
                 let page = v.profile(r, &g, self.listed(mine));
                 pieces[0] = Some(self.make_page(
                     "profile.html",
