@@ -470,10 +470,32 @@ pub const STOP_WORDS: &[&str] = &[
     "mostly",
 ];
 
-/// The stop words as a set of word hashes (see [`word_hash`]).
-fn stop_words() -> &'static HashSet<u64, BuildId> {
-    static S: std::sync::OnceLock<HashSet<u64, BuildId>> = std::sync::OnceLock::new();
-    S.get_or_init(|| STOP_WORDS.iter().map(|w| word_hash(w)).collect())
+/// The stop words as word hashes (see [`word_hash`]).
+struct StopWords {
+    set: HashSet<u64, BuildId>,
+    /// A bit per value of a hash's top 12 bits, set for the stop words'
+    /// hashes: most words are told apart by one bit, without the set.
+    bits: [u64; 64],
+}
+
+impl StopWords {
+    fn contains(&self, h: u64) -> bool {
+        let top = (h >> 52) as usize;
+        self.bits[top >> 6] & (1 << (top & 63)) != 0 && self.set.contains(&h)
+    }
+}
+
+fn stop_words() -> &'static StopWords {
+    static S: std::sync::OnceLock<StopWords> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let set: HashSet<u64, BuildId> = STOP_WORDS.iter().map(|w| word_hash(w)).collect();
+        let mut bits = [0u64; 64];
+        for &h in &set {
+            let top = (h >> 52) as usize;
+            bits[top >> 6] |= 1 << (top & 63);
+        }
+        StopWords { set, bits }
+    })
 }
 
 /// Keys here are already 64-bit hashes: hashing them again with SipHash
@@ -558,6 +580,7 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
         // A word: letters, digits, hyphens and apostrophes. ASCII, most of
         // any text, is told apart without decoding.
         let s = i;
+        let mut ascii = true;
         while let Some(&b) = bytes.get(i) {
             if b.is_ascii() {
                 if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'\'') {
@@ -569,11 +592,17 @@ fn scan<'a>(text: &'a str, mut f: impl FnMut(u64, usize, &'a str)) {
                 if !(c.is_alphanumeric() || c == '’') {
                     break;
                 }
+                ascii = false;
                 i += c.len_utf8();
             }
         }
         if i > s {
-            match content_word(&text[s..i]) {
+            let word = if ascii {
+                ascii_content_word(&bytes[s..i])
+            } else {
+                content_word(&text[s..i])
+            };
+            match word {
                 Some((hash, single)) => {
                     last = [
                         last[1],
@@ -632,11 +661,51 @@ fn content_word(raw: &str) -> Option<(u64, bool)> {
         return None;
     }
     let h = word_hash(w);
-    if stop_words().contains(&h) {
+    if stop_words().contains(h) {
         return None;
     }
     let single = w.len() >= 4 || w.chars().count() >= 4 || is_acronym(w);
     Some((h, single))
+}
+
+/// [`content_word`] of an ASCII word, in one pass over its letters
+/// rather than one per test: most words of most texts are ASCII.
+fn ascii_content_word(raw: &[u8]) -> Option<(u64, bool)> {
+    let edge = |b: &u8| *b == b'-' || *b == b'\'';
+    let start = raw.iter().position(|b| !edge(b))?;
+    let end = raw.len() - raw.iter().rev().position(|b| !edge(b))?;
+    let w = &raw[start..end];
+    let w = w.strip_suffix(b"'s").unwrap_or(w);
+    let (mut upper, mut acronym, mut noise, mut first) = (false, false, true, true);
+    for &b in w {
+        noise &= b.is_ascii_digit() || b == b'-';
+        if b == b'-' {
+            first = true;
+            continue;
+        }
+        let up = b.is_ascii_uppercase();
+        upper |= up;
+        acronym |= up && !first;
+        first = false;
+    }
+    if w.is_empty() || noise || (w.len() < 3 && !acronym) {
+        return None;
+    }
+    let h = if !upper {
+        xxh3_64(w)
+    } else if w.len() <= 64 {
+        let mut buf = [0u8; 64];
+        for (d, &b) in buf.iter_mut().zip(w) {
+            *d = b.to_ascii_lowercase();
+        }
+        xxh3_64(&buf[..w.len()])
+    } else {
+        xxh3_64(&w.to_ascii_lowercase())
+    };
+    if stop_words().contains(h) {
+        return None;
+    }
+    Some((h, w.len() >= 4 || acronym))
 }
 
 /// `fMRI`, `ViT`, `LLMs`, `MG-ViT`: a part with an upper-case letter
@@ -683,23 +752,31 @@ fn each_phrase<'a>(
 }
 
 fn phrases<'a>(title: &'a str, abstract_: Option<&'a str>) -> Vec<Phrase<'a>> {
-    let mut map: HashMap<u64, usize, BuildId> = HashMap::default();
-    let mut out: Vec<Phrase<'a>> = Vec::new();
-    each_phrase(title, abstract_, |hash, words, span, weight| {
-        match map.get(&hash) {
-            Some(&i) => out[i].weight += weight,
-            None => {
-                map.insert(hash, out.len());
-                out.push(Phrase {
-                    hash,
-                    span,
-                    words,
-                    weight,
-                });
+    // Each thread's index is cleared and reused: one grown afresh for each
+    // of a work's hundreds of phrases was rehashed several times over.
+    thread_local! {
+        static INDEX: std::cell::RefCell<HashMap<u64, usize, BuildId>> =
+            std::cell::RefCell::new(HashMap::default());
+    }
+    INDEX.with_borrow_mut(|map| {
+        map.clear();
+        let mut out: Vec<Phrase<'a>> = Vec::with_capacity(map.capacity());
+        each_phrase(title, abstract_, |hash, words, span, weight| {
+            match map.get(&hash) {
+                Some(&i) => out[i].weight += weight,
+                None => {
+                    map.insert(hash, out.len());
+                    out.push(Phrase {
+                        hash,
+                        span,
+                        words,
+                        weight,
+                    });
+                }
             }
-        }
-    });
-    out
+        });
+        out
+    })
 }
 
 /// A topic chosen for a work by extraction: key and label.
@@ -1200,6 +1277,30 @@ fn label_of(surface: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_words_are_judged_as_any_word() {
+        // Every word of up to five of these letters, stop words, and
+        // words past the 64-byte buffer.
+        let letters = ["a", "B", "1", "-", "'", "s", "T"];
+        let mut words: Vec<String> = vec![String::new()];
+        let mut last = words.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|w| letters.iter().map(move |l| format!("{}{}", w, l)))
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        words.extend(STOP_WORDS.iter().map(|w| w.to_string()));
+        words.extend(STOP_WORDS.iter().map(|w| w.to_uppercase()));
+        words.extend(["fMRI", "MG-ViT", "LLMs", "Few-Shot", "1990's", "--ab--"].map(String::from));
+        words.push("Pneumonoultramicroscopicsilicovolcanoconiosis".repeat(2));
+        words.push("pneumonoultramicroscopicsilicovolcanoconiosis".repeat(2));
+        for w in &words {
+            assert_eq!(ascii_content_word(w.as_bytes()), content_word(w), "{:?}", w);
+        }
+    }
 
     #[test]
     fn phrases_stop_at_stop_words_and_punctuation() {
