@@ -691,17 +691,7 @@ fn ascii_content_word(raw: &[u8]) -> Option<(u64, bool)> {
     if w.is_empty() || noise || (w.len() < 3 && !acronym) {
         return None;
     }
-    let h = if !upper {
-        xxh3_64(w)
-    } else if w.len() <= 64 {
-        let mut buf = [0u8; 64];
-        for (d, &b) in buf.iter_mut().zip(w) {
-            *d = b.to_ascii_lowercase();
-        }
-        xxh3_64(&buf[..w.len()])
-    } else {
-        xxh3_64(&w.to_ascii_lowercase())
-    };
+    let h = ascii_word_hash(w, upper);
     if stop_words().contains(h) {
         return None;
     }
@@ -717,18 +707,26 @@ fn is_acronym(w: &str) -> bool {
 
 /// Hash of a word, case-folded, without allocating for ASCII words.
 fn word_hash(w: &str) -> u64 {
-    let b = w.as_bytes();
-    if !b.iter().any(|&c| c.is_ascii_uppercase() || !c.is_ascii()) {
-        return xxh3_64(b);
+    if w.is_ascii() {
+        ascii_word_hash(w.as_bytes(), w.bytes().any(|c| c.is_ascii_uppercase()))
+    } else {
+        xxh3_64(w.to_lowercase().as_bytes())
     }
-    if w.is_ascii() && w.len() <= 64 {
+}
+
+/// [`word_hash`] of an ASCII word; `upper` says whether it has an
+/// upper-case letter to fold.
+fn ascii_word_hash(w: &[u8], upper: bool) -> u64 {
+    if !upper {
+        xxh3_64(w)
+    } else if w.len() <= 64 {
         let mut buf = [0u8; 64];
-        for (i, b) in w.bytes().enumerate() {
-            buf[i] = b.to_ascii_lowercase();
+        for (d, &b) in buf.iter_mut().zip(w) {
+            *d = b.to_ascii_lowercase();
         }
         xxh3_64(&buf[..w.len()])
     } else {
-        xxh3_64(w.to_lowercase().as_bytes())
+        xxh3_64(&w.to_ascii_lowercase())
     }
 }
 
