@@ -42,19 +42,34 @@ fn sanitiser() -> &'static ammonia::Builder<'static> {
 /// goes through the ammonia sanitiser. Most abstracts are plain prose, and
 /// parsing each again as HTML was the larger part of rendering them.
 pub fn render(md: &str) -> SafeHtml {
-    use pulldown_cmark::{Event, Tag};
+    render_events(events(md), md.len())
+}
+
+/// [`render`] of `md`, and [`plain_excerpt`] of it, from one parse.
+pub fn render_with_excerpt(md: &str, max_chars: usize) -> (SafeHtml, String) {
+    let events = events(md);
+    let excerpt = excerpt_of(&events, max_chars);
+    (render_events(events, md.len()), excerpt)
+}
+
+fn events(md: &str) -> Vec<pulldown_cmark::Event<'_>> {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_FOOTNOTES);
-    let events: Vec<Event> = Parser::new_ext(md, opts).collect();
+    Parser::new_ext(md, opts).collect()
+}
+
+/// HTML of `events`, parsed from `len` bytes of Markdown.
+fn render_events(events: Vec<pulldown_cmark::Event>, len: usize) -> SafeHtml {
+    use pulldown_cmark::{Event, Tag};
     let plain = events.iter().all(|e| match e {
         Event::Html(_) | Event::InlineHtml(_) => false,
         Event::Start(Tag::Image { .. }) => false,
         Event::Start(Tag::Link { dest_url, .. }) => safe_link(dest_url),
         _ => true,
     });
-    let mut raw = String::with_capacity(md.len() + md.len() / 4);
+    let mut raw = String::with_capacity(len + len / 4);
     html::push_html(&mut raw, events.into_iter());
     if plain && !raw.contains("<a href=") {
         SafeHtml(raw.into())
@@ -80,25 +95,25 @@ fn safe_link(url: &str) -> bool {
     !head.contains(':') && !url.chars().any(|c| c.is_control())
 }
 
-/// A plain-text excerpt of Markdown, for meta descriptions.
+/// A plain-text excerpt of Markdown, for meta descriptions: the text as
+/// [`render`] shows it, footnotes left out, cut at a word.
 pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
-    use pulldown_cmark::Event;
-    // The excerpt needs only the start: parsing a bounded prefix keeps a
-    // long abstract from costing more.
-    let mut end = md.len().min(max_chars * 4 + 64);
-    while !md.is_char_boundary(end) {
-        end -= 1;
-    }
-    let cut_source = end < md.len();
-    let md = &md[..end];
+    excerpt_of(&events(md), max_chars)
+}
+
+fn excerpt_of(events: &[pulldown_cmark::Event], max_chars: usize) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
     let mut out = String::new();
     // Counted as text is added: counting `out` after every event was
-    // quadratic in the prefix.
-    let mut chars = 0;
-    for ev in Parser::new(md) {
+    // quadratic in the text.
+    let (mut chars, mut more, mut footnote) = (0, false, 0);
+    for ev in events {
         match ev {
+            Event::Start(Tag::FootnoteDefinition(_)) => footnote += 1,
+            Event::End(TagEnd::FootnoteDefinition) => footnote -= 1,
+            _ if footnote > 0 => {}
             Event::Text(t) | Event::Code(t) => {
-                out.push_str(&t);
+                out.push_str(t);
                 chars += t.chars().count();
             }
             Event::SoftBreak | Event::HardBreak | Event::End(_) => {
@@ -110,6 +125,7 @@ pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
             _ => {}
         }
         if chars > max_chars {
+            more = true;
             break;
         }
     }
@@ -121,7 +137,7 @@ pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
             .map_or(cut.as_str(), |(a, _)| a)
             .to_string();
         format!("{}…", cut)
-    } else if cut_source {
+    } else if more {
         let cut = out.rsplit_once(' ').map_or(out.as_str(), |(a, _)| a);
         format!("{}…", cut)
     } else {
@@ -189,5 +205,16 @@ mod tests {
             plain_excerpt(&"word ".repeat(21), 100),
             "word ".repeat(20).trim_end().to_string() + "…"
         );
+        // The text as the page shows it: struck text and table cells
+        // without their marks, footnotes left out.
+        assert_eq!(
+            plain_excerpt("~~old~~ new[^1]\n\n| a | b |\n|---|---|\n| c | d |\n\n[^1]: A note.", 100),
+            "old new a b c d"
+        );
+        // A reference defined after the cut still makes its link text.
+        let long = format!("[Linked][r] {}\n\n[r]: https://example.org", "word ".repeat(100));
+        assert!(plain_excerpt(&long, 30).starts_with("Linked word"));
+        let (html, excerpt) = render_with_excerpt("**Bold** text", 100);
+        assert_eq!((html.as_str(), excerpt.as_str()), ("<p><strong>Bold</strong> text</p>\n", "Bold text"));
     }
 }

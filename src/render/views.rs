@@ -704,23 +704,33 @@ impl<'a> Views<'a> {
     }
 
     /// Replaces the abstract's hash in the item of work `w` (from
-    /// [`Views::work_item`]) by its sanitised HTML; returns its source.
-    pub fn render_abstract(&self, w: u32, item: &mut Value) -> Option<String> {
-        let obj = item.as_object_mut()?;
+    /// [`Views::work_item`]) by its sanitised HTML.
+    pub fn render_abstract(&self, w: u32, item: &mut Value) {
+        self.put_abstract(w, item, None);
+    }
+
+    /// [`Views::render_abstract`], and the abstract's plain-text start of
+    /// up to `excerpt` characters, if asked for (empty without an abstract).
+    fn put_abstract(&self, w: u32, item: &mut Value, excerpt: Option<usize>) -> String {
+        let Some(obj) = item.as_object_mut() else {
+            return String::new();
+        };
         obj.remove("abstract_hash");
-        let md = self.corpus.abstract_of(&self.corpus.works[w as usize])?;
-        let html = crate::markdown::render(&md);
+        let Some(md) = self.corpus.abstract_of(&self.corpus.works[w as usize]) else {
+            return String::new();
+        };
+        let (html, start) = match excerpt {
+            Some(n) => crate::markdown::render_with_excerpt(&md, n),
+            None => (crate::markdown::render(&md), String::new()),
+        };
         obj.insert("abstract_html".into(), Value::String(html.as_str().into()));
-        Some(md.into_owned())
+        start
     }
 
     /// A work page's values that follow from its abstract alone, made
     /// only when the page is rendered.
     pub fn fill_work(&self, w: u32, page: &mut Value) {
-        let description = match self.render_abstract(w, page) {
-            Some(md) => crate::markdown::plain_excerpt(&md, 200),
-            None => String::new(),
-        };
+        let description = self.put_abstract(w, page, Some(200));
         page["description"] = Value::String(description);
     }
 
