@@ -208,13 +208,22 @@ mod tests {
         // The text as the page shows it: struck text and table cells
         // without their marks, footnotes left out.
         assert_eq!(
-            plain_excerpt("~~old~~ new[^1]\n\n| a | b |\n|---|---|\n| c | d |\n\n[^1]: A note.", 100),
+            plain_excerpt(
+                "~~old~~ new[^1]\n\n| a | b |\n|---|---|\n| c | d |\n\n[^1]: A note.",
+                100
+            ),
             "old new a b c d"
         );
         // A reference defined after the cut still makes its link text.
-        let long = format!("[Linked][r] {}\n\n[r]: https://example.org", "word ".repeat(100));
+        let long = format!(
+            "[Linked][r] {}\n\n[r]: https://example.org",
+            "word ".repeat(100)
+        );
         assert!(plain_excerpt(&long, 30).starts_with("Linked word"));
         let (html, excerpt) = render_with_excerpt("**Bold** text", 100);
-        assert_eq!((html.as_str(), excerpt.as_str()), ("<p><strong>Bold</strong> text</p>\n", "Bold text"));
+        assert_eq!(
+            (html.as_str(), excerpt.as_str()),
+            ("<p><strong>Bold</strong> text</p>\n", "Bold text")
+        );
     }
 }

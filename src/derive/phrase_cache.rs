@@ -328,6 +328,7 @@ pub fn frequencies(
     };
     let scan = |kept: Vec<Option<Record>>, start: usize| -> Sets {
         kept.into_par_iter()
+            .with_max_len(64)
             .enumerate()
             .map(|(i, k)| k.ok_or_else(|| phrase_set(&works[start + i], &corpus.texts)))
             .collect()

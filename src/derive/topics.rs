@@ -1031,8 +1031,11 @@ pub fn extract(
     memo.afresh = todo.len();
     let n_docs = n as f64;
     let keep_scored = keep || caching.is_some();
+    // In small pieces, so that both threads work to the end (see
+    // `render_all`).
     let fresh: Vec<(Vec<Extracted>, Box<[u64]>)> = todo
         .par_iter()
+        .with_max_len(64)
         .map(|&w| {
             let work = &corpus.works[w as usize];
             let abstract_ = corpus.abstract_of(work);

@@ -301,6 +301,7 @@ impl<'a> Renderer<'a> {
         const CHUNK: usize = 4096;
         let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
+            .with_max_len(1)
             .map(|c| {
                 let (mut items, mut buf) = (Strings::default(), Vec::new());
                 for w in c * CHUNK..((c + 1) * CHUNK).min(n) {
