@@ -297,11 +297,13 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
             b.x0 >= bounds.x0 && b.x1 <= bounds.x1 && b.y0 >= bounds.y0 && b.y1 <= bounds.y1;
         // The first boxes are the node shapes, in node order; a label may
         // touch its own node. Centre labels are always shown.
-        let clear = placed
-            .iter()
-            .enumerate()
-            .all(|(j, p)| j == i || !p.overlaps(&b));
-        let free = (n.kind == "researcher" && inside) || (inside && clear);
+        let clear = || {
+            placed
+                .iter()
+                .enumerate()
+                .all(|(j, p)| j == i || !p.overlaps(&b))
+        };
+        let free = inside && (n.kind == "researcher" || clear());
         if free {
             placed.push(b);
         }

@@ -261,6 +261,11 @@ pub fn tera_message(e: &tera::Error) -> String {
 /// that could end the script or confuse the HTML parser are escaped.
 pub fn json_for_html(value: &serde_json::Value) -> String {
     let s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    // 0xE2 leads U+2028 and U+2029 (and other characters, which the loop
+    // below leaves as they are).
+    if !s.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+        return s;
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -290,6 +295,12 @@ mod tests {
         let s = super::json_for_html(&v);
         assert!(
             !s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}')
+        );
+        // A line separator alone is escaped; other text is left as it is.
+        let v = serde_json::json!({"a": "x\u{2029}y", "b": "Zoë – “ok”…"});
+        assert_eq!(
+            super::json_for_html(&v),
+            "{\"a\":\"x\\u2029y\",\"b\":\"Zoë – “ok”…\"}"
         );
     }
 }

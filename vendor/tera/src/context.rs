@@ -357,14 +357,18 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
         return Some(value);
     }
 
-    PointerMachina::new(pointer).map(unescape).try_fold(
-        value,
-        |target, token| match target {
-            Value::Object(map) => map.get(&*token),
-            Value::Array(list) => parse_index(&token).and_then(|x| list.get(x)),
-            _ => None,
-        },
-    )
+    let step = |target: &'a Value, token: &str| match target {
+        Value::Object(map) => map.get(token),
+        Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
+        _ => None,
+    };
+    // A plain dotted path, the common case, splits at its dots: the state
+    // machine below reads it a character at a time and gives the same
+    // segments (empty ones are skipped by both).
+    if !pointer.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'[' | b']' | b'~')) {
+        return pointer.split('.').filter(|s| !s.is_empty()).try_fold(value, step);
+    }
+    PointerMachina::new(pointer).map(unescape).try_fold(value, |target, token| step(target, &token))
 }
 
 /// A pointer segment with `~1` and `~0` unescaped. Only a segment that
@@ -390,6 +394,22 @@ fn parse_index(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_paths_split_as_the_state_machine_does() {
+        for p in ["a", "a.b", "a.b.c", ".a", "a.", "a..b", "..a...b..", "a.0", "a.00", "a.+1", "list.1.x", "b"] {
+            let machine: Vec<String> = PointerMachina::new(p).map(|t| unescape(t).into_owned()).collect();
+            let split: Vec<&str> = p.split('.').filter(|s| !s.is_empty()).collect();
+            assert_eq!(machine, split, "{}", p);
+        }
+        let v = json!({"a": {"b": [{"x": 1}, {"x": 2}]}, "c~d": 3, "e.f": 4});
+        assert_eq!(dotted_pointer(&v, "a.b.1.x"), Some(&json!(2)));
+        assert_eq!(dotted_pointer(&v, "a.b.01.x"), None);
+        assert_eq!(dotted_pointer(&v, "a..b.0.x"), Some(&json!(1)));
+        assert_eq!(dotted_pointer(&v, "a.c"), None);
+        assert_eq!(dotted_pointer(&v, "c~0d"), Some(&json!(3)));
+        assert_eq!(dotted_pointer(&v, "\"e.f\""), Some(&json!(4)));
+    }
 
     use serde_json::json;
     use std::collections::HashMap;
