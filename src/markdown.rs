@@ -45,7 +45,9 @@ pub fn render(md: &str) -> SafeHtml {
     render_events(events(md), md.len())
 }
 
-/// [`render`] of `md`, and [`plain_excerpt`] of it, from one parse.
+/// [`render`] of `md`, and a plain-text excerpt of it for meta
+/// descriptions, from one parse: the text as the HTML shows it, footnotes
+/// left out, cut at a word within `max_chars`.
 pub fn render_with_excerpt(md: &str, max_chars: usize) -> (SafeHtml, String) {
     let events = events(md);
     let excerpt = excerpt_of(&events, max_chars);
@@ -95,12 +97,6 @@ fn safe_link(url: &str) -> bool {
     !head.contains(':') && !url.chars().any(|c| c.is_control())
 }
 
-/// A plain-text excerpt of Markdown, for meta descriptions: the text as
-/// [`render`] shows it, footnotes left out, cut at a word.
-pub fn plain_excerpt(md: &str, max_chars: usize) -> String {
-    excerpt_of(&events(md), max_chars)
-}
-
 fn excerpt_of(events: &[pulldown_cmark::Event], max_chars: usize) -> String {
     use pulldown_cmark::{Event, Tag, TagEnd};
     let mut out = String::new();
@@ -148,6 +144,10 @@ fn excerpt_of(events: &[pulldown_cmark::Event], max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plain_excerpt(md: &str, max_chars: usize) -> String {
+        render_with_excerpt(md, max_chars).1
+    }
 
     #[test]
     fn strips_scripts_and_bad_links() {

@@ -236,15 +236,14 @@ impl Window {
         at: u64,
         len: usize,
     ) -> std::io::Result<&[u8]> {
-        let end = at.checked_add(len as u64);
+        let end_held = self.start + self.bytes.len() as u64;
         let held = self.owner == owner
             && at >= self.start
-            && end.is_some_and(|e| e <= self.start + self.bytes.len() as u64);
+            && at.checked_add(len as u64).is_some_and(|e| e <= end_held);
         if !held {
             // Only a read just past the last one is taken for the start of
             // a run: a profile's works lie all over their files, and a
             // window read for each of them would copy far more than it used.
-            let end_held = self.start + self.bytes.len() as u64;
             let ahead = self.owner == owner && at >= end_held && at - end_held < WINDOW as u64;
             self.owner = (0, 0);
             self.bytes.clear();
