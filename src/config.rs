@@ -483,7 +483,17 @@ impl Config {
 
     /// A site link (path under the site) as used in pages.
     pub fn link(&self, path: &str) -> String {
-        format!("{}{}", self.base_path, path)
+        self.link_of(&[path])
+    }
+
+    /// The site link of the path `parts` joined, made in one allocation:
+    /// pages link to hundreds of works and people each.
+    pub fn link_of(&self, parts: &[&str]) -> String {
+        let len = parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut s = String::with_capacity(self.base_path.len() + len);
+        s.push_str(&self.base_path);
+        parts.iter().for_each(|p| s.push_str(p));
+        s
     }
 
     /// A site link with scheme and host where `base_url` has them.

@@ -20,7 +20,7 @@ const MAX_INSTITUTIONS: usize = 5;
 
 /// A kept `graph.json` relies on `render::hash_graph` feeding every
 /// field to its digest: a field added here must be added there.
-#[derive(Serialize, Debug)]
+#[derive(Debug)]
 pub struct Graph {
     pub version: u32,
     pub researcher: String,
@@ -54,26 +54,68 @@ pub struct Node {
     pub y: f64,
 }
 
-#[derive(Serialize, Debug)]
+/// An edge between two of the graph's nodes, by their place in `nodes`:
+/// the drawing and the layout need the places, and ids would be two
+/// strings to copy for each of hundreds of edges.
+#[derive(Debug, Clone, Copy)]
 pub struct Edge {
-    pub source: String,
-    pub target: String,
+    pub source: u32,
+    pub target: u32,
     pub kind: &'static str,
     pub weight: u32,
+}
+
+/// graph.json names an edge's ends by their node ids.
+impl Serialize for Graph {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        #[derive(Serialize)]
+        struct Named<'a> {
+            source: &'a str,
+            target: &'a str,
+            kind: &'static str,
+            weight: u32,
+        }
+        struct Edges<'a>(&'a Graph);
+        impl Serialize for Edges<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let id = |i: u32| self.0.nodes[i as usize].id.as_str();
+                s.collect_seq(self.0.edges.iter().map(|e| Named {
+                    source: id(e.source),
+                    target: id(e.target),
+                    kind: e.kind,
+                    weight: e.weight,
+                }))
+            }
+        }
+        let mut st = s.serialize_struct("Graph", 6)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("researcher", &self.researcher)?;
+        st.serialize_field("node_budget", &self.node_budget)?;
+        st.serialize_field("totals", &self.totals)?;
+        st.serialize_field("nodes", &self.nodes)?;
+        st.serialize_field("edges", &Edges(self))?;
+        st.end()
+    }
+}
+
+/// The place the next node pushed onto `nodes` takes.
+fn next(nodes: &[Node]) -> u32 {
+    nodes.len() as u32
 }
 
 /// Edges from a work's node to those of its topics the graph shows.
 fn push_topic_edges(
     edges: &mut Vec<Edge>,
-    id: &str,
+    work: u32,
     topics: &[WorkTopic],
-    topic_nodes: &HashMap<u32, String>,
+    topic_nodes: &HashMap<u32, u32>,
 ) {
     for t in topics {
-        if let Some(tn) = topic_nodes.get(&t.topic) {
+        if let Some(&tn) = topic_nodes.get(&t.topic) {
             edges.push(Edge {
-                source: id.to_string(),
-                target: tn.clone(),
+                source: work,
+                target: tn,
                 kind: "topic",
                 weight: 1,
             });
@@ -82,9 +124,9 @@ fn push_topic_edges(
 }
 
 /// A work's node, weighted by how many of its authors the graph shows.
-fn work_node(config: &Config, work: &Work, id: String, people: u32) -> Node {
+fn work_node(config: &Config, work: &Work, people: u32) -> Node {
     Node {
-        id,
+        id: format!("work:{}", work.id),
         kind: "work",
         label: work.title.clone(),
         url: Some(config.permalink(&format!("works/{}/", work.id))),
@@ -110,13 +152,13 @@ pub fn coauthor_node_id(corpus: &Corpus, key: &CoKey) -> String {
 /// The slice of researcher `r` within `budget` nodes.
 pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usize) -> Graph {
     let res = &corpus.researchers[r as usize];
-    let center = format!("researcher:{}", res.id);
+    let center = 0;
     let works = &d.works_of[r as usize];
     let collabs = &d.collaborators[r as usize];
     let topics = &d.researcher_topics[r as usize];
 
     let mut nodes = vec![Node {
-        id: center.clone(),
+        id: format!("researcher:{}", res.id),
         kind: "researcher",
         label: res.name.clone(),
         url: Some(researcher_url(config, &res.id)),
@@ -149,15 +191,14 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
 
     for &i in insts {
         let inst = &corpus.institutions[i as usize];
-        let id = format!("institution:{}", inst.id);
         edges.push(Edge {
-            source: center.clone(),
-            target: id.clone(),
+            source: center,
+            target: next(&nodes),
             kind: "affiliation",
             weight: 1,
         });
         nodes.push(Node {
-            id,
+            id: format!("institution:{}", inst.id),
             kind: "institution",
             label: inst.name.clone(),
             url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
@@ -167,19 +208,19 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             y: 0.0,
         });
     }
-    let mut topic_nodes: HashMap<u32, String> = HashMap::new();
+    let mut topic_nodes: HashMap<u32, u32> = HashMap::new();
     for t in topics {
         let info = &d.topics[t.topic as usize];
-        let id = format!("topic:{}", info.id);
-        topic_nodes.insert(t.topic, id.clone());
+        let id = next(&nodes);
+        topic_nodes.insert(t.topic, id);
         edges.push(Edge {
-            source: center.clone(),
-            target: id.clone(),
+            source: center,
+            target: id,
             kind: "topic",
             weight: t.works,
         });
         nodes.push(Node {
-            id,
+            id: format!("topic:{}", info.id),
             kind: "topic",
             label: info.label.clone(),
             url: Some(config.permalink(&format!("topics/{}/", info.id))),
@@ -189,13 +230,15 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             y: 0.0,
         });
     }
-    let mut person_nodes: HashMap<&CoKey, String> = HashMap::new();
+    let mut person_nodes: HashMap<&CoKey, u32> = HashMap::new();
+    // Institutions are the nodes just after the centre.
+    let inst_node = |i: u32| insts.iter().position(|&x| x == i).map(|k| 1 + k as u32);
     for c in collabs {
-        let id = coauthor_node_id(corpus, &c.key);
-        person_nodes.insert(&c.key, id.clone());
+        let id = next(&nodes);
+        person_nodes.insert(&c.key, id);
         edges.push(Edge {
-            source: center.clone(),
-            target: id.clone(),
+            source: center,
+            target: id,
             kind: "co-author",
             weight: c.shared,
         });
@@ -204,10 +247,9 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             .map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
         if let Some(o) = c.researcher() {
             for &i in &corpus.researchers[o as usize].affiliations {
-                if insts.contains(&i) {
-                    let target = format!("institution:{}", corpus.institutions[i as usize].id);
+                if let Some(target) = inst_node(i) {
                     edges.push(Edge {
-                        source: id.clone(),
+                        source: id,
                         target,
                         kind: "affiliation",
                         weight: 1,
@@ -216,7 +258,7 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             }
         }
         nodes.push(Node {
-            id,
+            id: coauthor_node_id(corpus, &c.key),
             kind: "coauthor",
             label: c.name.clone(),
             url,
@@ -228,36 +270,36 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
     }
     for &w in works {
         let work = &corpus.works[w as usize];
-        let id = format!("work:{}", work.id);
+        let id = next(&nodes);
         edges.push(Edge {
-            source: center.clone(),
-            target: id.clone(),
+            source: center,
+            target: id,
             kind: "authored",
             weight: 1,
         });
         let mut people = 1;
         // Two name-only authors of one work can be one person node.
-        let mut seen: Vec<&String> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             if *a == Author::Researcher(r) {
                 continue;
             }
-            if let Some(p) = person_nodes.get(&super::collaborators::key_of(a)) {
+            if let Some(&p) = person_nodes.get(&super::collaborators::key_of(a)) {
                 if seen.contains(&p) {
                     continue;
                 }
                 seen.push(p);
                 people += 1;
                 edges.push(Edge {
-                    source: p.clone(),
-                    target: id.clone(),
+                    source: p,
+                    target: id,
                     kind: "authored",
                     weight: 1,
                 });
             }
         }
-        push_topic_edges(&mut edges, &id, &d.work_topics[w as usize], &topic_nodes);
-        nodes.push(work_node(config, work, id, people));
+        push_topic_edges(&mut edges, id, &d.work_topics[w as usize], &topic_nodes);
+        nodes.push(work_node(config, work, people));
     }
     let mut g = Graph {
         version: SCHEMA_VERSION,
@@ -291,17 +333,15 @@ pub fn group_slice(
 ) -> Graph {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
-    let member_ids: Vec<String> = members
-        .iter()
-        .map(|&m| format!("researcher:{}", corpus.researchers[m as usize].id))
-        .collect();
+    // Members are the first nodes, in order.
+    let member_ids: Vec<u32> = (0..members.len() as u32).collect();
     let member_pos: HashMap<u32, usize> =
         members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let is_member = |r: u32| member_pos.contains_key(&r);
-    for (&m, id) in members.iter().zip(&member_ids) {
+    for &m in members {
         let res = &corpus.researchers[m as usize];
         nodes.push(Node {
-            id: id.clone(),
+            id: format!("researcher:{}", res.id),
             kind: "researcher",
             label: res.name.clone(),
             url: Some(researcher_url(config, &res.id)),
@@ -386,22 +426,22 @@ pub fn group_slice(
     left -= co_list.len();
     works.truncate(left);
 
-    let mut topic_nodes: HashMap<u32, String> = HashMap::new();
+    let mut topic_nodes: HashMap<u32, u32> = HashMap::new();
     for &(i, w) in &insts {
         let inst = &corpus.institutions[i as usize];
-        let id = format!("institution:{}", inst.id);
-        for (&m, mid) in members.iter().zip(&member_ids) {
+        let id = next(&nodes);
+        for (&m, &mid) in members.iter().zip(&member_ids) {
             if corpus.researchers[m as usize].affiliations.contains(&i) {
                 edges.push(Edge {
-                    source: mid.clone(),
-                    target: id.clone(),
+                    source: mid,
+                    target: id,
                     kind: "affiliation",
                     weight: 1,
                 });
             }
         }
         nodes.push(Node {
-            id,
+            id: format!("institution:{}", inst.id),
             kind: "institution",
             label: inst.name.clone(),
             url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
@@ -413,23 +453,23 @@ pub fn group_slice(
     }
     for &(t, w) in &topics {
         let info = &d.topics[t as usize];
-        let id = format!("topic:{}", info.id);
-        topic_nodes.insert(t, id.clone());
-        for (&m, mid) in members.iter().zip(&member_ids) {
+        let id = next(&nodes);
+        topic_nodes.insert(t, id);
+        for (&m, &mid) in members.iter().zip(&member_ids) {
             if let Some(rt) = d.researcher_topics[m as usize]
                 .iter()
                 .find(|x| x.topic == t)
             {
                 edges.push(Edge {
-                    source: mid.clone(),
-                    target: id.clone(),
+                    source: mid,
+                    target: id,
                     kind: "topic",
                     weight: rt.works,
                 });
             }
         }
         nodes.push(Node {
-            id,
+            id: format!("topic:{}", info.id),
             kind: "topic",
             label: info.label.clone(),
             url: Some(config.permalink(&format!("topics/{}/", info.id))),
@@ -445,8 +485,8 @@ pub fn group_slice(
             if let Some(&b) = c.researcher().and_then(|r| member_pos.get(&r)) {
                 if a < b {
                     edges.push(Edge {
-                        source: member_ids[a].clone(),
-                        target: member_ids[b].clone(),
+                        source: member_ids[a],
+                        target: member_ids[b],
                         kind: "co-author",
                         weight: c.shared,
                     });
@@ -454,14 +494,14 @@ pub fn group_slice(
             }
         }
     }
-    let mut person_nodes: HashMap<&CoKey, String> = HashMap::new();
+    let mut person_nodes: HashMap<&CoKey, u32> = HashMap::new();
     for &(c, total) in &co_list {
-        let id = coauthor_node_id(corpus, &c.key);
-        person_nodes.insert(&c.key, id.clone());
+        let id = next(&nodes);
+        person_nodes.insert(&c.key, id);
         for &(mi, shared) in &co[&c.key].1 {
             edges.push(Edge {
-                source: member_ids[mi].clone(),
-                target: id.clone(),
+                source: member_ids[mi],
+                target: id,
                 kind: "co-author",
                 weight: shared,
             });
@@ -470,7 +510,7 @@ pub fn group_slice(
             .researcher()
             .map(|o| researcher_url(config, &corpus.researchers[o as usize].id));
         nodes.push(Node {
-            id,
+            id: coauthor_node_id(corpus, &c.key),
             kind: "coauthor",
             label: c.name.clone(),
             url,
@@ -482,14 +522,14 @@ pub fn group_slice(
     }
     for &(w, _) in &works {
         let work = &corpus.works[w as usize];
-        let id = format!("work:{}", work.id);
+        let id = next(&nodes);
         let mut people = 0;
-        let mut seen: Vec<&String> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             let source = match a {
-                Author::Researcher(r) if is_member(*r) => &member_ids[member_pos[r]],
+                Author::Researcher(r) if is_member(*r) => member_ids[member_pos[r]],
                 other => match person_nodes.get(&super::collaborators::key_of(other)) {
-                    Some(p) => p,
+                    Some(&p) => p,
                     None => continue,
                 },
             };
@@ -497,17 +537,16 @@ pub fn group_slice(
                 continue;
             }
             seen.push(source);
-            let source = source.clone();
             people += 1;
             edges.push(Edge {
                 source,
-                target: id.clone(),
+                target: id,
                 kind: "authored",
                 weight: 1,
             });
         }
-        push_topic_edges(&mut edges, &id, &d.work_topics[w as usize], &topic_nodes);
-        nodes.push(work_node(config, work, id, people));
+        push_topic_edges(&mut edges, id, &d.work_topics[w as usize], &topic_nodes);
+        nodes.push(work_node(config, work, people));
     }
     let total_works: usize = {
         let mut all: Vec<u32> = members

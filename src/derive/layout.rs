@@ -7,7 +7,6 @@
 //! O(n log n + edges) per slice, with n bounded by the node budget.
 
 use super::graph::Graph;
-use foldhash::HashMap;
 use std::f64::consts::{PI, TAU};
 
 /// Ring radii in unit coordinates (the slice fits in [-1, 1]²).
@@ -30,20 +29,12 @@ fn ring_of(kind: &str) -> usize {
 /// Writes `x` and `y` of every node.
 pub fn layout(g: &mut Graph) {
     let n = g.nodes.len();
-    let index: HashMap<&str, usize> = g
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
     for e in &g.edges {
-        if let (Some(&a), Some(&b)) = (index.get(e.source.as_str()), index.get(e.target.as_str())) {
-            adj[a].push(b);
-            adj[b].push(a);
-        }
+        let (a, b) = (e.source as usize, e.target as usize);
+        adj[a].push(b);
+        adj[b].push(a);
     }
-    drop(index);
     let mut angle: Vec<Option<f64>> = vec![None; n];
     let mut radius = vec![0.0; n];
     let rings: Vec<Vec<usize>> = (0..4)

@@ -183,10 +183,11 @@ fn hash_graph(h: &mut xxhash_rust::xxh3::Xxh3, g: &crate::derive::graph::Graph) 
         h.update(&n.y.to_bits().to_le_bytes());
     }
     h.update(&(g.edges.len() as u64).to_le_bytes());
+    // Nodes are fed in order, so an edge's places name its ends.
     for e in &g.edges {
-        for part in [e.source.as_str(), e.target.as_str(), e.kind] {
-            hash_str(h, part);
-        }
+        h.update(&e.source.to_le_bytes());
+        h.update(&e.target.to_le_bytes());
+        hash_str(h, e.kind);
         h.update(&e.weight.to_le_bytes());
     }
 }

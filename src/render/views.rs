@@ -152,24 +152,20 @@ fn orcid_url(o: &Option<String>) -> Value {
 
 impl<'a> Views<'a> {
     pub fn researcher_url(&self, r: u32) -> String {
-        self.config.link(&format!(
-            "researchers/{}/",
-            self.corpus.researchers[r as usize].id
-        ))
+        let id = &self.corpus.researchers[r as usize].id;
+        self.config.link_of(&["researchers/", id, "/"])
     }
     pub fn work_url(&self, w: u32) -> String {
-        self.config
-            .link(&format!("works/{}/", self.corpus.works[w as usize].id))
+        let id = &self.corpus.works[w as usize].id;
+        self.config.link_of(&["works/", id, "/"])
     }
     pub fn topic_url(&self, t: u32) -> String {
-        self.config
-            .link(&format!("topics/{}/", self.d.topics[t as usize].id))
+        let id = &self.d.topics[t as usize].id;
+        self.config.link_of(&["topics/", id, "/"])
     }
     pub fn institution_url(&self, i: u32) -> String {
-        self.config.link(&format!(
-            "institutions/{}/",
-            self.corpus.institutions[i as usize].id
-        ))
+        let id = &self.corpus.institutions[i as usize].id;
+        self.config.link_of(&["institutions/", id, "/"])
     }
 
     pub fn site(&self, css_rel: &str, js_rel: &str) -> Value {
@@ -358,15 +354,15 @@ impl<'a> Views<'a> {
             "collaborators_more": all.len().saturating_sub(MAX_LISTED_COLLABORATORS),
             "url": url,
             "permalink": permalink,
-            "embed_url": c.link(&format!("researchers/{}/embed/", res.id)),
+            "embed_url": c.link_of(&["researchers/", &res.id, "/embed/"]),
             "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 720),
-            "json_url": c.link(&format!("researchers/{}/profile.json", res.id)),
+            "json_url": c.link_of(&["researchers/", &res.id, "/profile.json"]),
             "jsonld": json_for_html(&jsonld),
         });
         let graph = with(
             json!({
-                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
-                "explorer_url": c.link(&format!("researchers/{}/graph/", res.id)),
+                "json_url": c.link_of(&["researchers/", &res.id, "/graph.json"]),
+                "explorer_url": c.link_of(&["researchers/", &res.id, "/graph/"]),
                 "totals": g.totals,
                 "node_budget": g.node_budget,
             }),
@@ -397,7 +393,7 @@ impl<'a> Views<'a> {
                 "id": res.id,
                 "name": res.name,
                 "profile_url": self.researcher_url(r),
-                "json_url": c.link(&format!("researchers/{}/graph.json", res.id)),
+                "json_url": c.link_of(&["researchers/", &res.id, "/graph.json"]),
                 "totals": g.totals,
                 "node_budget": g.node_budget,
                 "years": year_range(g),

@@ -627,6 +627,17 @@ impl<'a> Processor<'a> {
                     }
                 }
             }
+            // A plain name's truth needs only a lookup: going through
+            // eval_expression formats a "not found" error for every absent
+            // name an `if` tests, only to read it as false.
+            ExprVal::Ident(ref ident)
+                if bool_expr.filters.is_empty()
+                    && !ident.contains('[')
+                    && ident != MAGICAL_DUMP_VAR =>
+            {
+                let res = self.call_stack.lookup(ident).is_some_and(|v| v.is_truthy());
+                return Ok(res != bool_expr.negated);
+            }
             ExprVal::Ident(_) => {
                 let mut res = self
                     .eval_expression(bool_expr)

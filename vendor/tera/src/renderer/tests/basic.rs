@@ -426,6 +426,8 @@ fn render_if_elif_else() {
     context.insert("name", &"john");
     context.insert("empty_string", &"");
     context.insert("numbers", &vec![1, 2, 3]);
+    context.insert("empty_list", &Vec::<u8>::new());
+    context.insert("person", &serde_json::json!({"name": "ada"}));
 
     let inputs = vec![
         ("{% if is_true %}Admin{% endif %}", "Admin"),
@@ -452,6 +454,19 @@ fn render_if_elif_else() {
         ("{% if not undefined %}a{% endif %}", "a"),
         ("{% if not is_false and is_true %}a{% endif %}", "a"),
         ("{% if not is_false or numbers | length > 0 %}a{% endif %}", "a"),
+        // plain names and paths, tested by lookup alone
+        ("{% if numbers %}a{% endif %}", "a"),
+        ("{% if empty_list %}a{% endif %}", ""),
+        ("{% if not empty_list %}a{% endif %}", "a"),
+        ("{% if person.name %}a{% endif %}", "a"),
+        ("{% if not person.name %}a{% endif %}", ""),
+        ("{% if person.missing %}a{% endif %}", ""),
+        ("{% if not person.missing %}a{% endif %}", "a"),
+        ("{% if undefined.deeper %}a{% endif %}", ""),
+        ("{% if numbers.1 %}a{% endif %}", "a"),
+        ("{% if numbers.7 %}a{% endif %}", ""),
+        ("{% for n in numbers %}{% if n %}{{ n }}{% endif %}{% endfor %}", "123"),
+        ("{% if __tera_context %}a{% endif %}", "a"),
         // doesn't panic with NaN results
         ("{% if 0 / 0 %}a{% endif %}", ""),
         // if and else
