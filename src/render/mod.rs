@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::Context;
 use theme::Theme;
-use views::{Strings, Views};
+use views::{Chunked, Strings, Views};
 use xxhash_rust::xxh3::Xxh3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,10 +66,14 @@ pub struct Renderer<'a> {
     site: Value,
     /// Every work's short list item, when rendered ahead
     /// ([`Renderer::with_items`]).
-    short: Option<Strings>,
+    short: Option<Chunked>,
     /// The item with its abstract of each work on two or more profiles,
     /// within [`LONG_ITEM_BYTES`], rendered ahead; empty for the rest.
-    long: Option<Strings>,
+    long: Option<Chunked>,
+    /// The abstracts of the first works, within [`ABSTRACT_BYTES`], as
+    /// HTML and as meta descriptions, rendered ahead for the profiles and
+    /// the work pages that show them.
+    abstracts: Option<(Chunked, Chunked)>,
     keep: Option<Keep<'a>>,
     /// What researcher and work jobs read, digested; with `keep` only.
     inputs: Option<inputs::Inputs<'a>>,
@@ -197,6 +201,24 @@ fn hash_graph(h: &mut xxhash_rust::xxh3::Xxh3, g: &crate::derive::graph::Graph) 
 /// site renders the rest where they are used.
 const LONG_ITEM_BYTES: usize = 256 << 20;
 
+/// At most this many bytes of Markdown abstracts are rendered ahead
+/// (see [`Renderer::with_items`]): a 100,000-work site's fit.
+const ABSTRACT_BYTES: usize = 192 << 20;
+
+/// Items and abstracts rendered ahead are made this many to a piece of
+/// work (and to a buffer).
+const CHUNK: usize = 4096;
+
+/// A work page's meta description: its abstract's start, in characters.
+const DESCRIPTION_CHARS: usize = 200;
+
+/// How many of the first `costs` fit in `budget` together.
+fn fitting(costs: impl Iterator<Item = usize>, mut budget: usize) -> usize {
+    costs
+        .take_while(|&c| budget.checked_sub(c).map(|b| budget = b).is_some())
+        .count()
+}
+
 /// The context of `work_item.html`.
 fn item_context(work: Value, with_abstract: bool) -> Value {
     views::with(json!({"abstract": with_abstract}), [("work", work)])
@@ -236,6 +258,7 @@ impl<'a> Renderer<'a> {
             site,
             short: None,
             long: None,
+            abstracts: None,
             keep: None,
             inputs: None,
             sizes: theme
@@ -271,7 +294,12 @@ impl<'a> Renderer<'a> {
     /// So are the items with abstracts of works on two or more profiles,
     /// each shown on every author's profile: up to [`LONG_ITEM_BYTES`] of
     /// abstracts, so that a large site's are not all held at once.
+    ///
+    /// Each abstract is rendered once, ahead, for the work's page and its
+    /// authors' profiles alike: Markdown was a tenth of a build when each
+    /// rendered its own.
     pub fn with_items(mut self) -> Result<Self, Error> {
+        self.abstracts = Some(self.abstracts_ahead());
         let v = &self.views;
         let n = v.corpus.works.len();
         let short = self.items(n, |w, buf| {
@@ -295,11 +323,10 @@ impl<'a> Renderer<'a> {
         &self,
         n: usize,
         render: impl Fn(u32, &mut Vec<u8>) -> Result<(), Error> + Sync,
-    ) -> Result<Strings, Error> {
+    ) -> Result<Chunked, Error> {
         // Each chunk renders into one reused buffer: a String per item
         // would hold tera's 2 KB starting capacity for a 300-byte item
         // until the whole list is collected.
-        const CHUNK: usize = 4096;
         let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .with_max_len(1)
@@ -313,7 +340,50 @@ impl<'a> Renderer<'a> {
                 Ok(items)
             })
             .collect::<Result<_, Error>>()?;
-        Ok(Strings::concat(chunks))
+        Ok(Chunked::new(chunks, CHUNK))
+    }
+
+    /// The HTML and meta description of the abstract of each of the first
+    /// works whose abstracts fit in [`ABSTRACT_BYTES`], in parallel; empty
+    /// for a work without one.
+    fn abstracts_ahead(&self) -> (Chunked, Chunked) {
+        let works = &self.views.corpus.works;
+        let costs = works
+            .iter()
+            .map(|w| w.abstract_md.as_ref().map_or(0, |t| t.len()));
+        let k = fitting(costs, ABSTRACT_BYTES);
+        let chunks: Vec<(Strings, Strings)> = (0..k.div_ceil(CHUNK))
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|c| {
+                let (mut html, mut description) = (Strings::default(), Strings::default());
+                for w in c * CHUNK..((c + 1) * CHUNK).min(k) {
+                    let (h, d) = self
+                        .views
+                        .abstract_parts(w as u32, DESCRIPTION_CHARS)
+                        .unwrap_or_default();
+                    html.push(h.as_str());
+                    description.push(&d);
+                }
+                (html, description)
+            })
+            .collect();
+        let (html, description): (Vec<_>, Vec<_>) = chunks.into_iter().unzip();
+        (Chunked::new(html, CHUNK), Chunked::new(description, CHUNK))
+    }
+
+    /// Work `w`'s abstract as HTML and as a meta description, if it has
+    /// one: those rendered ahead, or else rendered now.
+    fn abstract_parts(&self, w: u32) -> Option<(std::borrow::Cow<'_, str>, String)> {
+        use std::borrow::Cow;
+        self.views.corpus.works[w as usize].abstract_md.as_ref()?;
+        if let Some((html, description)) = &self.abstracts {
+            if let (Some(h), Some(d)) = (html.get(w as usize), description.get(w as usize)) {
+                return Some((Cow::Borrowed(h), d.to_string()));
+            }
+        }
+        let (h, d) = self.views.abstract_parts(w, DESCRIPTION_CHARS)?;
+        Some((Cow::Owned(h.as_str().to_string()), d))
     }
 
     /// Which works are on two or more profiles, taken in id order while
@@ -344,7 +414,7 @@ impl<'a> Renderer<'a> {
     fn long_context(&self, w: u32) -> Value {
         let v = &self.views;
         let mut item = v.work_item(w, true);
-        v.render_abstract(w, &mut item);
+        views::put_abstract(&mut item, self.abstract_parts(w).map(|(h, _)| h));
         item_context(item, true)
     }
 
@@ -797,7 +867,9 @@ impl<'a> Renderer<'a> {
                     Check::Kept(rec) => vec![Piece::Kept(rec)],
                     Check::Make(digest) => {
                         let fill = |page: &mut Value| {
-                            v.fill_work(w, page);
+                            let (html, description) = self.abstract_parts(w).unzip();
+                            views::put_abstract(page, html);
+                            page["description"] = Value::String(description.unwrap_or_default());
                             Ok(())
                         };
                         vec![self.make_page("work.html", v.work(w), path, None, fill, digest)?]
@@ -929,4 +1001,40 @@ pub fn render_all(r: &Renderer, jobs: &[Job], out: &Output) -> Result<Vec<FileRe
         files.extend(res?);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::views::{Chunked, Strings};
+
+    #[test]
+    fn fitting_stops_at_the_first_cost_over_what_is_left() {
+        let f = |costs: &[usize], budget| super::fitting(costs.iter().copied(), budget);
+        assert_eq!(f(&[3, 0, 4, 1], 7), 3);
+        assert_eq!(f(&[3, 0, 4, 1], 8), 4);
+        assert_eq!(f(&[3, 0, 4, 1], 6), 2);
+        assert_eq!(f(&[8, 0], 7), 0);
+        assert_eq!(f(&[], 7), 0);
+    }
+
+    #[test]
+    fn chunked_strings_are_found_across_chunks() {
+        let all: Vec<String> = (0..23)
+            .map(|i| "x".repeat(i % 4) + &i.to_string())
+            .collect();
+        let chunks = all
+            .chunks(5)
+            .map(|c| {
+                let mut s = Strings::default();
+                c.iter().for_each(|x| s.push(x));
+                s
+            })
+            .collect();
+        let c = Chunked::new(chunks, 5);
+        for (i, x) in all.iter().enumerate() {
+            assert_eq!(c.get(i), Some(x.as_str()), "string {}", i);
+        }
+        assert_eq!(c.get(23), None);
+        assert_eq!(c.get(99), None);
+    }
 }

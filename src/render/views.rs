@@ -7,6 +7,7 @@ use super::theme::json_for_html;
 use crate::config::Config;
 use crate::derive::graph::{self, Graph};
 use crate::derive::Derived;
+use crate::markdown::SafeHtml;
 use crate::model::{Author, Corpus};
 use serde_json::{json, Value};
 
@@ -44,6 +45,17 @@ fn node_lists(c: &Config, g: &Graph) -> Value {
         "topics": pick(&["topic"]),
         "institutions": pick(&["institution"]),
     })
+}
+
+/// Replaces the abstract's hash in a work's item or page (from
+/// [`Views::work_item`]) by its HTML, if it has an abstract.
+pub fn put_abstract(item: &mut Value, html: Option<std::borrow::Cow<str>>) {
+    if let Some(obj) = item.as_object_mut() {
+        obj.remove("abstract_hash");
+        if let Some(h) = html {
+            obj.insert("abstract_html".into(), Value::String(h.into_owned()));
+        }
+    }
 }
 
 /// The pages that draw one researcher's graph.
@@ -84,6 +96,25 @@ fn year_range(g: &Graph) -> Value {
     json!({"min": years.iter().min(), "max": years.iter().max()})
 }
 
+/// Strings made in chunks of `per` on several threads, kept as made:
+/// joined into one buffer, both copies were held at once.
+pub struct Chunked {
+    chunks: Vec<Strings>,
+    per: usize,
+}
+
+impl Chunked {
+    pub fn new(chunks: Vec<Strings>, per: usize) -> Self {
+        let chunks = chunks.into_iter().map(Strings::shrink).collect();
+        Chunked { chunks, per }
+    }
+
+    /// The string at `i`, if there are that many.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.chunks.get(i / self.per)?.get(i % self.per)
+    }
+}
+
 pub struct Views<'a> {
     pub corpus: &'a Corpus,
     pub d: &'a Derived,
@@ -112,19 +143,11 @@ impl Strings {
         self.ends.push(self.text.len());
     }
 
-    /// The strings of `parts`, in order, in one buffer.
-    pub fn concat(parts: Vec<Strings>) -> Strings {
-        let len = parts.iter().map(|p| p.text.len()).sum();
-        let mut all = Strings {
-            text: String::with_capacity(len),
-            ends: Vec::with_capacity(parts.iter().map(|p| p.ends.len()).sum()),
-        };
-        for p in parts {
-            let base = all.text.len();
-            all.text.push_str(&p.text);
-            all.ends.extend(p.ends.iter().map(|e| base + e));
-        }
-        all
+    /// Gives back the room the buffers grew beyond their contents.
+    fn shrink(mut self) -> Self {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self
     }
 }
 
@@ -699,35 +722,11 @@ impl<'a> Views<'a> {
         item
     }
 
-    /// Replaces the abstract's hash in the item of work `w` (from
-    /// [`Views::work_item`]) by its sanitised HTML.
-    pub fn render_abstract(&self, w: u32, item: &mut Value) {
-        self.put_abstract(w, item, None);
-    }
-
-    /// [`Views::render_abstract`], and the abstract's plain-text start of
-    /// up to `excerpt` characters, if asked for (empty without an abstract).
-    fn put_abstract(&self, w: u32, item: &mut Value, excerpt: Option<usize>) -> String {
-        let Some(obj) = item.as_object_mut() else {
-            return String::new();
-        };
-        obj.remove("abstract_hash");
-        let Some(md) = self.corpus.abstract_of(&self.corpus.works[w as usize]) else {
-            return String::new();
-        };
-        let (html, start) = match excerpt {
-            Some(n) => crate::markdown::render_with_excerpt(&md, n),
-            None => (crate::markdown::render(&md), String::new()),
-        };
-        obj.insert("abstract_html".into(), Value::String(html.as_str().into()));
-        start
-    }
-
-    /// A work page's values that follow from its abstract alone, made
-    /// only when the page is rendered.
-    pub fn fill_work(&self, w: u32, page: &mut Value) {
-        let description = self.put_abstract(w, page, Some(200));
-        page["description"] = Value::String(description);
+    /// Work `w`'s abstract, if it has one, as sanitised HTML and as its
+    /// plain-text start of up to `excerpt` characters.
+    pub fn abstract_parts(&self, w: u32, excerpt: usize) -> Option<(SafeHtml, String)> {
+        let md = self.corpus.abstract_of(&self.corpus.works[w as usize])?;
+        Some(crate::markdown::render_with_excerpt(&md, excerpt))
     }
 
     /// A topic page; `works` are its works' list items.
