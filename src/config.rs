@@ -489,16 +489,17 @@ impl Config {
     /// The site link of the path `parts` joined, made in one allocation:
     /// pages link to hundreds of works and people each.
     pub fn link_of(&self, parts: &[&str]) -> String {
-        let len = parts.iter().map(|p| p.len()).sum::<usize>();
-        let mut s = String::with_capacity(self.base_path.len() + len);
-        s.push_str(&self.base_path);
-        parts.iter().for_each(|p| s.push_str(p));
-        s
+        joined(&self.base_path, parts)
     }
 
     /// A site link with scheme and host where `base_url` has them.
     pub fn permalink(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
+        self.permalink_of(&[path])
+    }
+
+    /// The permalink of the path `parts` joined, made in one allocation.
+    pub fn permalink_of(&self, parts: &[&str]) -> String {
+        joined(&self.base_url, parts)
     }
 
     /// Fills an action template for one researcher; site-relative templates
@@ -554,6 +555,15 @@ pub fn key_line(text: &str, key: &str) -> Option<u32> {
                 .is_some_and(|r| r.starts_with('=') || r.starts_with(':'))
         })
         .map(|i| i as u32 + 1)
+}
+
+/// `base` followed by `parts`, in one allocation.
+fn joined(base: &str, parts: &[&str]) -> String {
+    let len = parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut s = String::with_capacity(base.len() + len);
+    s.push_str(base);
+    parts.iter().for_each(|p| s.push_str(p));
+    s
 }
 
 #[cfg(test)]

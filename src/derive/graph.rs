@@ -129,7 +129,7 @@ fn work_node(config: &Config, work: &Work, people: u32) -> Node {
         id: format!("work:{}", work.id),
         kind: "work",
         label: work.title.clone(),
-        url: Some(config.permalink(&format!("works/{}/", work.id))),
+        url: Some(config.permalink_of(&["works/", &work.id, "/"])),
         weight: people,
         year: work.year,
         x: 0.0,
@@ -138,7 +138,7 @@ fn work_node(config: &Config, work: &Work, people: u32) -> Node {
 }
 
 pub fn researcher_url(c: &Config, id: &str) -> String {
-    c.permalink(&format!("researchers/{}/", id))
+    c.permalink_of(&["researchers/", &id, "/"])
 }
 
 pub fn coauthor_node_id(corpus: &Corpus, key: &CoKey) -> String {
@@ -201,7 +201,7 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             id: format!("institution:{}", inst.id),
             kind: "institution",
             label: inst.name.clone(),
-            url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
+            url: Some(config.permalink_of(&["institutions/", &inst.id, "/"])),
             weight: d.members[i as usize].len() as u32,
             year: None,
             x: 0.0,
@@ -223,7 +223,7 @@ pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usiz
             id: format!("topic:{}", info.id),
             kind: "topic",
             label: info.label.clone(),
-            url: Some(config.permalink(&format!("topics/{}/", info.id))),
+            url: Some(config.permalink_of(&["topics/", &info.id, "/"])),
             weight: t.works,
             year: None,
             x: 0.0,
@@ -444,7 +444,7 @@ pub fn group_slice(
             id: format!("institution:{}", inst.id),
             kind: "institution",
             label: inst.name.clone(),
-            url: Some(config.permalink(&format!("institutions/{}/", inst.id))),
+            url: Some(config.permalink_of(&["institutions/", &inst.id, "/"])),
             weight: w,
             year: None,
             x: 0.0,
@@ -472,7 +472,7 @@ pub fn group_slice(
             id: format!("topic:{}", info.id),
             kind: "topic",
             label: info.label.clone(),
-            url: Some(config.permalink(&format!("topics/{}/", info.id))),
+            url: Some(config.permalink_of(&["topics/", &info.id, "/"])),
             weight: w,
             year: None,
             x: 0.0,

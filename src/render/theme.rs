@@ -191,7 +191,7 @@ pub fn load_reusing(
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fns(escape_html, escape_html_to);
     tera.register_filter("json_script", json_script);
     if let Err(e) = tera.add_raw_templates(
         templates
@@ -227,6 +227,23 @@ pub fn escape_html(input: &str) -> String {
 
 /// [`escape_html`], appending to `out`.
 pub fn escape_html_into(out: &mut String, input: &str) {
+    escape_pieces(input, |piece| out.push_str(piece));
+}
+
+/// [`escape_html`], written into `w`: tera writes a page's values this
+/// way, without an escaped copy of each.
+pub fn escape_html_to(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut res = Ok(());
+    escape_pieces(input, |piece| {
+        if res.is_ok() {
+            res = w.write_all(piece.as_bytes());
+        }
+    });
+    res
+}
+
+/// Gives `put` the escaped text of `input` piece by piece.
+fn escape_pieces(input: &str, mut put: impl FnMut(&str)) {
     let mut last = 0;
     // The five characters are ASCII, so byte positions are char boundaries.
     for (i, b) in input.bytes().enumerate() {
@@ -238,11 +255,11 @@ pub fn escape_html_into(out: &mut String, input: &str) {
             b'\'' => "&#x27;",
             _ => continue,
         };
-        out.push_str(&input[last..i]);
-        out.push_str(rep);
+        put(&input[last..i]);
+        put(rep);
         last = i + 1;
     }
-    out.push_str(&input[last..]);
+    put(&input[last..]);
 }
 
 /// Tera nests the useful part of its errors in `source()`.
@@ -289,6 +306,48 @@ fn json_script(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escaping_into_a_writer_writes_what_escape_html_returns() {
+        for s in ["", "plain", "a<b>&\"c'", "<<", "é & ü", "&amp;", "x'"] {
+            let mut w = Vec::new();
+            super::escape_html_to(s, &mut w).unwrap();
+            assert_eq!(
+                String::from_utf8(w).unwrap(),
+                super::escape_html(s),
+                "{}",
+                s
+            );
+        }
+    }
+
+    #[test]
+    fn values_escaped_into_the_page_match_escaped_copies() {
+        let tpl = "{{ a }}|{{ a | safe }}|{{ a | upper }}|{{ n }}|{% set b = a %}{{ b }}|\
+                   {{ 'x<' ~ a }}|{{ not a }}|{{ list | join(sep='<') }}|{{ missing | default(value=a) }}";
+        let mut ctx = tera::Context::new();
+        ctx.insert("a", "<a href='x'>&</a>");
+        ctx.insert("n", &3);
+        ctx.insert("list", &["<", ">"]);
+        let render = |into: bool| {
+            let mut t = tera::Tera::default();
+            t.autoescape_on(vec![".html"]);
+            if into {
+                t.set_escape_fns(super::escape_html, super::escape_html_to);
+            } else {
+                t.set_escape_fn(super::escape_html);
+            }
+            t.add_raw_template("t.html", tpl).unwrap();
+            t.render("t.html", &ctx).unwrap()
+        };
+        let page = render(true);
+        assert_eq!(page, render(false));
+        assert!(
+            page.starts_with("&lt;a href=&#x27;x&#x27;&gt;&amp;&lt;/a&gt;|<a href='x'>&</a>|"),
+            "{}",
+            page
+        );
+    }
+
     #[test]
     fn json_is_safe_in_script() {
         let v = serde_json::json!({"name": "</script><script>alert(1)</script>\u{2028}&"});

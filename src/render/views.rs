@@ -336,7 +336,7 @@ impl<'a> Views<'a> {
             .collect();
         let mut lists = node_lists(c, g);
         let url = self.researcher_url(r);
-        let permalink = c.permalink(&format!("researchers/{}/", res.id));
+        let permalink = c.permalink_of(&["researchers/", &res.id, "/"]);
         let mut same_as: Vec<String> = res
             .orcid
             .iter()
@@ -378,7 +378,7 @@ impl<'a> Views<'a> {
             "url": url,
             "permalink": permalink,
             "embed_url": c.link_of(&["researchers/", &res.id, "/embed/"]),
-            "embed_snippet": embed_snippet(&c.permalink(&format!("researchers/{}/embed/", res.id)), &format!("Profile of {}", res.name), 720),
+            "embed_snippet": embed_snippet(&c.permalink_of(&["researchers/", &res.id, "/embed/"]), &format!("Profile of {}", res.name), 720),
             "json_url": c.link_of(&["researchers/", &res.id, "/profile.json"]),
             "jsonld": json_for_html(&jsonld),
         });
@@ -450,18 +450,18 @@ impl<'a> Views<'a> {
         o.insert("role".into(), json!(res.role));
         o.insert(
             "permalink".into(),
-            json!(c.permalink(&format!("researchers/{}/", res.id))),
+            json!(c.permalink_of(&["researchers/", &res.id, "/"])),
         );
         o.insert(
             "topics".into(),
             Value::Array(self.d.researcher_topics[r as usize].iter().map(|t| {
             let info = &self.d.topics[t.topic as usize];
-            json!({"label": info.label, "url": c.permalink(&format!("topics/{}/", info.id))})
+            json!({"label": info.label, "url": c.permalink_of(&["topics/", &info.id, "/"])})
         }).collect()),
         );
         o.insert("works".into(), Value::Array(self.d.works_of[r as usize].iter().take(3).map(|&w| {
             let work = &self.corpus.works[w as usize];
-            json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink(&format!("works/{}/", work.id))})
+            json!({"title": work.title, "year": work.year, "type": work.kind.label(), "venue": work.venue, "url": c.permalink_of(&["works/", &work.id, "/"])})
         }).collect()));
         p
     }
@@ -503,7 +503,7 @@ impl<'a> Views<'a> {
     fn profile_doc(&self, r: u32) -> json_doc::Profile<'_> {
         let c = self.config;
         let res = &self.corpus.researchers[r as usize];
-        let link = |kind: &str, id: &str| c.permalink(&format!("{}/{}/", kind, id));
+        let link = |kind: &str, id: &str| c.permalink_of(&[kind, "/", id, "/"]);
         let researcher = |o: u32| &self.corpus.researchers[o as usize];
         let all = &self.d.collaborators[r as usize];
         json_doc::Profile {
@@ -539,9 +539,9 @@ impl<'a> Views<'a> {
             collaborators_total: all.len(),
             counts: self.counts(r),
             graph: json_doc::GraphLinks {
-                embed_url: c.permalink(&format!("researchers/{}/embed/", res.id)),
-                explorer_url: c.permalink(&format!("researchers/{}/graph/", res.id)),
-                json_url: c.permalink(&format!("researchers/{}/graph.json", res.id)),
+                embed_url: c.permalink_of(&["researchers/", &res.id, "/embed/"]),
+                explorer_url: c.permalink_of(&["researchers/", &res.id, "/graph/"]),
+                json_url: c.permalink_of(&["researchers/", &res.id, "/graph.json"]),
             },
             headline: &res.headline,
             id: &res.id,
@@ -631,7 +631,7 @@ impl<'a> Views<'a> {
                 title: format!("Research graph of {}", group.name),
             }
         };
-        let embed_link = c.permalink(&format!("groups/{}/embed/", group.id));
+        let embed_link = c.permalink_of(&["groups/", &group.id, "/embed/"]);
         json!({
             "id": group.id,
             "name": group.name,
@@ -639,7 +639,7 @@ impl<'a> Views<'a> {
             "members": members.iter().map(|&m| {
                 let mut v = self.researcher_item(m);
                 if embed {
-                    v["url"] = json!(c.permalink(&format!("researchers/{}/", self.corpus.researchers[m as usize].id)));
+                    v["url"] = json!(c.permalink_of(&["researchers/", &self.corpus.researchers[m as usize].id, "/"]));
                 }
                 v
             }).collect::<Vec<_>>(),
@@ -647,7 +647,7 @@ impl<'a> Views<'a> {
             "totals": g.totals,
             "lists": node_lists(c, g),
             "url": c.link(&format!("groups/{}/", group.id)),
-            "permalink": c.permalink(&format!("groups/{}/", group.id)),
+            "permalink": c.permalink_of(&["groups/", &group.id, "/"]),
             "json_url": c.link(&format!("groups/{}/graph.json", group.id)),
             "embed_url": c.link(&format!("groups/{}/embed/", group.id)),
             "embed_snippet": embed_snippet(&embed_link, &group.name, 640),
@@ -691,7 +691,7 @@ impl<'a> Views<'a> {
             .iter()
             .map(|t| json!({"label": self.d.topics[t.topic as usize].label, "url": self.topic_url(t.topic), "extracted": t.extracted}))
             .collect();
-        let permalink = c.permalink(&format!("works/{}/", work.id));
+        let permalink = c.permalink_of(&["works/", &work.id, "/"]);
         let jsonld = json!({
             "@context": "https://schema.org",
             "@type": work.kind.schema_org(),
