@@ -12,8 +12,8 @@
 use super::{CoKey, Derived, WorkTopic};
 use crate::config::Config;
 use crate::model::{Author, Corpus, Work};
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
-use std::collections::HashMap;
 
 pub const SCHEMA_VERSION: u32 = 2;
 const MAX_INSTITUTIONS: usize = 5;
