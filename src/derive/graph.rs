@@ -138,7 +138,7 @@ fn work_node(config: &Config, work: &Work, people: u32) -> Node {
 }
 
 pub fn researcher_url(c: &Config, id: &str) -> String {
-    c.permalink_of(&["researchers/", &id, "/"])
+    c.permalink_of(&["researchers/", id, "/"])
 }
 
 pub fn coauthor_node_id(corpus: &Corpus, key: &CoKey) -> String {
@@ -333,8 +333,8 @@ pub fn group_slice(
 ) -> Graph {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
-    // Members are the first nodes, in order.
-    let member_ids: Vec<u32> = (0..members.len() as u32).collect();
+    // Members are the first nodes, in order: a member's place among the
+    // members is its node's place.
     let member_pos: HashMap<u32, usize> =
         members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let is_member = |r: u32| member_pos.contains_key(&r);
@@ -430,7 +430,7 @@ pub fn group_slice(
     for &(i, w) in &insts {
         let inst = &corpus.institutions[i as usize];
         let id = next(&nodes);
-        for (&m, &mid) in members.iter().zip(&member_ids) {
+        for (mid, &m) in (0u32..).zip(members) {
             if corpus.researchers[m as usize].affiliations.contains(&i) {
                 edges.push(Edge {
                     source: mid,
@@ -455,7 +455,7 @@ pub fn group_slice(
         let info = &d.topics[t as usize];
         let id = next(&nodes);
         topic_nodes.insert(t, id);
-        for (&m, &mid) in members.iter().zip(&member_ids) {
+        for (mid, &m) in (0u32..).zip(members) {
             if let Some(rt) = d.researcher_topics[m as usize]
                 .iter()
                 .find(|x| x.topic == t)
@@ -485,8 +485,8 @@ pub fn group_slice(
             if let Some(&b) = c.researcher().and_then(|r| member_pos.get(&r)) {
                 if a < b {
                     edges.push(Edge {
-                        source: member_ids[a],
-                        target: member_ids[b],
+                        source: a as u32,
+                        target: b as u32,
                         kind: "co-author",
                         weight: c.shared,
                     });
@@ -500,7 +500,7 @@ pub fn group_slice(
         person_nodes.insert(&c.key, id);
         for &(mi, shared) in &co[&c.key].1 {
             edges.push(Edge {
-                source: member_ids[mi],
+                source: mi as u32,
                 target: id,
                 kind: "co-author",
                 weight: shared,
@@ -527,7 +527,7 @@ pub fn group_slice(
         let mut seen: Vec<u32> = Vec::new();
         for a in work.authors.iter().take(config.max_coauthors_per_work) {
             let source = match a {
-                Author::Researcher(r) if is_member(*r) => member_ids[member_pos[r]],
+                Author::Researcher(r) if is_member(*r) => member_pos[r] as u32,
                 other => match person_nodes.get(&super::collaborators::key_of(other)) {
                     Some(&p) => p,
                     None => continue,

@@ -14,6 +14,7 @@ use crate::output::{FileRecord, Output};
 use crate::Error;
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::Context;
 use theme::Theme;
@@ -212,6 +213,17 @@ const CHUNK: usize = 4096;
 /// A work page's meta description: its abstract's start, in characters.
 const DESCRIPTION_CHARS: usize = 200;
 
+/// `make` of each run of [`CHUNK`] of the indexes `0..n`, in parallel, in
+/// order. One run to a piece of work: rayon otherwise hands a thread long
+/// stretches it cannot share.
+fn in_chunks<T: Send>(n: usize, make: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|c| make(c * CHUNK..((c + 1) * CHUNK).min(n)))
+        .collect()
+}
+
 /// How many of the first `costs` fit in `budget` together.
 fn fitting(costs: impl Iterator<Item = usize>, mut budget: usize) -> usize {
     costs
@@ -327,20 +339,19 @@ impl<'a> Renderer<'a> {
         // Each chunk renders into one reused buffer: a String per item
         // would hold tera's 2 KB starting capacity for a 300-byte item
         // until the whole list is collected.
-        let chunks: Vec<Strings> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|c| {
-                let (mut items, mut buf) = (Strings::default(), Vec::new());
-                for w in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                    buf.clear();
-                    render(w as u32, &mut buf)?;
-                    items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
-                }
-                Ok(items)
-            })
-            .collect::<Result<_, Error>>()?;
-        Ok(Chunked::new(chunks, CHUNK))
+        let chunks = in_chunks(n, |works| {
+            let (mut items, mut buf) = (Strings::default(), Vec::new());
+            for w in works {
+                buf.clear();
+                render(w as u32, &mut buf)?;
+                items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
+            }
+            Ok(items)
+        });
+        Ok(Chunked::new(
+            chunks.into_iter().collect::<Result<_, Error>>()?,
+            CHUNK,
+        ))
     }
 
     /// The HTML and meta description of the abstract of each of the first
@@ -352,38 +363,33 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|w| w.abstract_md.as_ref().map_or(0, |t| t.len()));
         let k = fitting(costs, ABSTRACT_BYTES);
-        let chunks: Vec<(Strings, Strings)> = (0..k.div_ceil(CHUNK))
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|c| {
-                let (mut html, mut description) = (Strings::default(), Strings::default());
-                for w in c * CHUNK..((c + 1) * CHUNK).min(k) {
-                    let (h, d) = self
-                        .views
-                        .abstract_parts(w as u32, DESCRIPTION_CHARS)
-                        .unwrap_or_default();
-                    html.push(h.as_str());
-                    description.push(&d);
-                }
-                (html, description)
-            })
-            .collect();
+        let chunks = in_chunks(k, |works| {
+            let (mut html, mut description) = (Strings::default(), Strings::default());
+            for w in works {
+                let (h, d) = self
+                    .views
+                    .abstract_parts(w as u32, DESCRIPTION_CHARS)
+                    .unwrap_or_default();
+                html.push(h.as_str());
+                description.push(&d);
+            }
+            (html, description)
+        });
         let (html, description): (Vec<_>, Vec<_>) = chunks.into_iter().unzip();
         (Chunked::new(html, CHUNK), Chunked::new(description, CHUNK))
     }
 
     /// Work `w`'s abstract as HTML and as a meta description, if it has
     /// one: those rendered ahead, or else rendered now.
-    fn abstract_parts(&self, w: u32) -> Option<(std::borrow::Cow<'_, str>, String)> {
-        use std::borrow::Cow;
+    fn abstract_parts(&self, w: u32) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
         self.views.corpus.works[w as usize].abstract_md.as_ref()?;
         if let Some((html, description)) = &self.abstracts {
             if let (Some(h), Some(d)) = (html.get(w as usize), description.get(w as usize)) {
-                return Some((Cow::Borrowed(h), d.to_string()));
+                return Some((Cow::Borrowed(h), Cow::Borrowed(d)));
             }
         }
         let (h, d) = self.views.abstract_parts(w, DESCRIPTION_CHARS)?;
-        Some((Cow::Owned(h.as_str().to_string()), d))
+        Some((Cow::Owned(h.as_str().to_string()), Cow::Owned(d)))
     }
 
     /// Which works are on two or more profiles, taken in id order while
@@ -869,7 +875,8 @@ impl<'a> Renderer<'a> {
                         let fill = |page: &mut Value| {
                             let (html, description) = self.abstract_parts(w).unzip();
                             views::put_abstract(page, html);
-                            page["description"] = Value::String(description.unwrap_or_default());
+                            let description = description.unwrap_or_default().into_owned();
+                            page["description"] = Value::String(description);
                             Ok(())
                         };
                         vec![self.make_page("work.html", v.work(w), path, None, fill, digest)?]

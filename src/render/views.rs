@@ -196,7 +196,7 @@ impl<'a> Views<'a> {
         json!({
             "js_url": c.link(js_rel),
             "favicon_url": c.link("favicon.svg"),
-            "groups": c.groups.iter().map(|g| json!({"name": g.name, "url": c.link(&format!("groups/{}/", g.id))})).collect::<Vec<_>>(),
+            "groups": c.groups.iter().map(|g| json!({"name": g.name, "url": c.link_of(&["groups/", &g.id, "/"])})).collect::<Vec<_>>(),
             "title": c.title,
             "description": c.description,
             "language": c.language,
@@ -646,10 +646,10 @@ impl<'a> Views<'a> {
             "svg_html": super::svg::render(g, c, &st),
             "totals": g.totals,
             "lists": node_lists(c, g),
-            "url": c.link(&format!("groups/{}/", group.id)),
+            "url": c.link_of(&["groups/", &group.id, "/"]),
             "permalink": c.permalink_of(&["groups/", &group.id, "/"]),
-            "json_url": c.link(&format!("groups/{}/graph.json", group.id)),
-            "embed_url": c.link(&format!("groups/{}/embed/", group.id)),
+            "json_url": c.link_of(&["groups/", &group.id, "/graph.json"]),
+            "embed_url": c.link_of(&["groups/", &group.id, "/embed/"]),
             "embed_snippet": embed_snippet(&embed_link, &group.name, 640),
         })
     }
