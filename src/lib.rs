@@ -22,6 +22,7 @@ pub mod diag;
 pub mod import;
 pub mod load;
 pub mod markdown;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod render;

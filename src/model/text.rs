@@ -165,14 +165,17 @@ struct Window {
     owner: (u64, u32),
     /// Where `bytes` start in the file.
     start: u64,
+    /// The bytes read are `bytes[..filled]`; the rest is room, kept from
+    /// read to read so that it is zeroed only once.
     bytes: Vec<u8>,
+    filled: usize,
 }
 
 const WINDOW: usize = 64 << 10;
 
 thread_local! {
     static WINDOWS: std::cell::RefCell<Window> = const {
-        std::cell::RefCell::new(Window { owner: (0, 0), start: 0, bytes: Vec::new() })
+        std::cell::RefCell::new(Window { owner: (0, 0), start: 0, bytes: Vec::new(), filled: 0 })
     };
 }
 
@@ -236,7 +239,7 @@ impl Window {
         at: u64,
         len: usize,
     ) -> std::io::Result<&[u8]> {
-        let end_held = self.start + self.bytes.len() as u64;
+        let end_held = self.start + self.filled as u64;
         let held = self.owner == owner
             && at >= self.start
             && at.checked_add(len as u64).is_some_and(|e| e <= end_held);
@@ -246,19 +249,20 @@ impl Window {
             // window read for each of them would copy far more than it used.
             let ahead = self.owner == owner && at >= end_held && at - end_held < WINDOW as u64;
             self.owner = (0, 0);
-            self.bytes.clear();
-            self.bytes
-                .resize(if ahead { len.max(WINDOW) } else { len }, 0);
+            let want = if ahead { len.max(WINDOW) } else { len };
+            if self.bytes.len() < want {
+                self.bytes.resize(want, 0);
+            }
             let mut got = 0;
-            while got < self.bytes.len() {
-                match f.read_at(&mut self.bytes[got..], at + got as u64) {
+            while got < want {
+                match f.read_at(&mut self.bytes[got..want], at + got as u64) {
                     Ok(0) => break,
                     Ok(n) => got += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
                 }
             }
-            self.bytes.truncate(got);
+            self.filled = got;
             if got < len {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }

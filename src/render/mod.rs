@@ -553,14 +553,16 @@ impl<'a> Renderer<'a> {
         top.insert("site".into(), self.site.clone());
         top.insert("page".into(), page);
         top.insert("path".into(), Value::String(path.to_string()));
-        // A page starts at its template's last size: grown from nothing, a
-        // 60 KB page is copied about twice over on the way.
+        // A page starts at the largest size its template has had so far:
+        // grown from nothing, a 60 KB page is copied about twice over on
+        // the way, and profiles vary too much in size for the last one's
+        // to be a guide to the next.
         let size = self.sizes.get(template);
         let hint = size.map_or(0, |s| s.load(Ordering::Relaxed));
-        let mut html = Vec::with_capacity(hint + hint / 8);
+        let mut html = Vec::with_capacity(hint);
         self.fragment_to(template, Value::Object(top), &mut html)?;
         if let Some(s) = size {
-            s.store(html.len(), Ordering::Relaxed);
+            s.fetch_max(html.len(), Ordering::Relaxed);
         }
         Ok(Piece::Bytes(html, digest))
     }

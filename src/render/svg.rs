@@ -80,50 +80,8 @@ pub fn local_url(c: &Config, url: &str) -> String {
     }
 }
 
-/// Appends `x` rounded to `digits` decimals. Digits are written into a
-/// buffer from the right: the float formatter, and then the formatting
-/// machinery itself, were most of the time spent drawing a graph.
-fn push_fixed(s: &mut String, x: f64, digits: u32) {
-    let t = (x * 10f64.powi(digits as i32)).round() as i64;
-    let mut buf = [0u8; 24];
-    let mut at = buf.len();
-    let mut rest = t.unsigned_abs();
-    let mut put = |d: u8, at: &mut usize| {
-        *at -= 1;
-        buf[*at] = d;
-    };
-    for _ in 0..digits {
-        put(b'0' + (rest % 10) as u8, &mut at);
-        rest /= 10;
-    }
-    put(b'.', &mut at);
-    loop {
-        put(b'0' + (rest % 10) as u8, &mut at);
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if t < 0 {
-        put(b'-', &mut at);
-    }
-    // Only ASCII digits, '.' and '-' were written.
-    s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
-}
-
 fn push_uint(s: &mut String, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    s.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    s.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Appends `prefix`, then each number to one decimal (see
@@ -138,10 +96,18 @@ fn push_d1s(s: &mut String, prefix: &str, parts: &[(f64, &str)]) {
 }
 
 /// Appends `x` to one decimal, without a trailing `.0`: `12`, `-3.5`.
+/// Written with `itoa`: the float formatter, and then the formatting
+/// machinery itself, were most of the time spent drawing a graph.
 fn push_short(s: &mut String, x: f64) {
-    push_fixed(s, x, 1);
-    if s.ends_with(".0") {
-        s.truncate(s.len() - 2);
+    let t = (x * 10.0).round() as i64;
+    if t < 0 {
+        s.push('-');
+    }
+    let m = t.unsigned_abs();
+    s.push_str(itoa::Buffer::new().format(m / 10));
+    if m % 10 != 0 {
+        s.push('.');
+        s.push(char::from(b'0' + (m % 10) as u8));
     }
 }
 
@@ -411,27 +377,7 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn fixed_decimals() {
-        let cases = [
-            (0.0, "0.0"),
-            (1.25, "1.3"),
-            (-3.04, "-3.0"),
-            (-0.04, "0.0"),
-            (-12.36, "-12.4"),
-            (419.95, "420.0"),
-        ];
-        let fixed = |x: f64, digits: u32| {
-            let mut s = String::new();
-            super::push_fixed(&mut s, x, digits);
-            s
-        };
-        for (x, want) in cases {
-            assert_eq!(fixed(x, 1), want, "{}", x);
-        }
-        assert_eq!(fixed(0.8, 2), "0.80");
-        assert_eq!(fixed(-1.005, 2), "-1.00");
-        assert_eq!(fixed(123456.789, 2), "123456.79");
-        assert_eq!(fixed(-7.0, 1), "-7.0");
+    fn whole_numbers() {
         let mut s = String::new();
         for n in [0, 7, 10, 18446744073709551615] {
             super::push_uint(&mut s, n);
@@ -443,11 +389,13 @@ mod tests {
     #[test]
     fn short_numbers_and_path_data() {
         let mut s = String::new();
-        for x in [12.0, -3.46, 0.04, -0.04, 419.95] {
+        for x in [
+            12.0, -3.46, 0.04, -0.04, 419.95, 1.25, -12.36, -7.0, 123456.78,
+        ] {
             super::push_short(&mut s, x);
             s.push(',');
         }
-        assert_eq!(s, "12,-3.5,0,0,420,");
+        assert_eq!(s, "12,-3.5,0,0,420,1.3,-12.4,-7,123456.8,");
         let mut d = String::from("M");
         super::push_path_numbers(&mut d, &[0.0, 0.0]);
         d.push('L');

@@ -494,7 +494,23 @@ impl<'a> Views<'a> {
     /// The machine-readable profile (docs/profile-json.md), serialised
     /// straight from the corpus: no value tree, no copied abstracts.
     pub fn profile_json(&self, r: u32) -> Vec<u8> {
-        let mut out = serde_json::to_vec(&self.profile_doc(r)).expect("profile serialises");
+        // About what the document takes, abstracts mostly, so that the
+        // buffer is not grown and copied on the way.
+        let works = &self.d.works_of[r as usize];
+        let abstracts: usize = works
+            .iter()
+            .filter_map(|&w| self.corpus.works[w as usize].abstract_md.as_ref())
+            .map(|t| t.len() + t.len() / 16)
+            .sum();
+        let size = 4096
+            + abstracts
+            + 512 * works.len()
+            + 256
+                * self.d.collaborators[r as usize]
+                    .len()
+                    .min(MAX_JSON_COLLABORATORS);
+        let mut out = Vec::with_capacity(size);
+        serde_json::to_writer(&mut out, &self.profile_doc(r)).expect("profile serialises");
         out.push(b'\n');
         out
     }
@@ -869,7 +885,10 @@ fn month_name(m: u8) -> &'static str {
 }
 
 pub fn graph_json(g: &Graph) -> Vec<u8> {
-    let mut v = serde_json::to_vec(g).expect("graph serialises");
+    // About what a node and an edge take, so that the buffer is not grown
+    // and copied on the way.
+    let mut v = Vec::with_capacity(512 + 256 * g.nodes.len() + 128 * g.edges.len());
+    serde_json::to_writer(&mut v, g).expect("graph serialises");
     v.push(b'\n');
     v
 }

@@ -362,13 +362,41 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
         Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
         _ => None,
     };
-    // A plain dotted path, the common case, splits at its dots: the state
-    // machine below reads it a character at a time and gives the same
-    // segments (empty ones are skipped by both).
-    if !pointer.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'[' | b']' | b'~')) {
-        return pointer.split('.').filter(|s| !s.is_empty()).try_fold(value, step);
+    // A plain dotted path, the common case, is walked a segment at a time
+    // as its dots are met, in one pass over its bytes; the state machine
+    // below, which a quote, bracket or escape calls for, gives the same
+    // segments for the plain part before them (empty ones are skipped by
+    // both), so a step that fails there fails there too.
+    let mut target = value;
+    let mut start = 0;
+    for (i, b) in pointer.bytes().enumerate() {
+        match b {
+            b'.' => {
+                if i > start {
+                    target = step(target, &pointer[start..i])?;
+                }
+                start = i + 1;
+            }
+            b'"' | b'\'' | b'\\' | b'[' | b']' | b'~' => {
+                return PointerMachina::new(pointer)
+                    .map(unescape)
+                    .try_fold(value, |target, token| step(target, &token));
+            }
+            _ => {}
+        }
     }
-    PointerMachina::new(pointer).map(unescape).try_fold(value, |target, token| step(target, &token))
+    if start < pointer.len() {
+        target = step(target, &pointer[start..])?;
+    }
+    Some(target)
+}
+
+/// Where the first `byte` of `s` is. A plain loop: the names templates
+/// look up are short, and `str::find` spent more setting up its search
+/// than searching.
+#[inline]
+pub(crate) fn find_byte(s: &str, byte: u8) -> Option<usize> {
+    s.bytes().position(|b| b == byte)
 }
 
 /// A pointer segment with `~1` and `~0` unescaped. Only a segment that

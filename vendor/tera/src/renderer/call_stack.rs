@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use serde_json::{to_value, Value};
 
-use crate::context::dotted_pointer;
+use crate::context::{dotted_pointer, find_byte};
 use crate::errors::{Error, Result};
 use crate::renderer::for_loop::{ForLoop, ForLoopState};
 use crate::renderer::stack_frame::{FrameContext, FrameType, StackFrame, Val};
@@ -27,9 +27,10 @@ impl<'a> UserContext<'a> {
         self.inner.get(key)
     }
 
-    pub fn find_value_by_dotted_pointer(&self, pointer: &str) -> Option<&'a Value> {
-        let head = pointer.split('.').next().unwrap();
-        let rest = &pointer[head.len() + 1..];
+    /// The value at `pointer`, whose first dot is at `dot`.
+    pub fn find_value_by_dotted_pointer(&self, pointer: &str, dot: usize) -> Option<&'a Value> {
+        let head = &pointer[..dot];
+        let rest = &pointer[dot + 1..];
         if head.contains('~') {
             let root = head.replace("~1", "/").replace("~0", "~");
             return self.inner.get(&root).and_then(|val| dotted_pointer(val, rest));
@@ -108,7 +109,7 @@ impl<'a> CallStack<'a> {
     }
 
     pub fn lookup(&self, key: &str) -> Option<Val<'a>> {
-        let dot = key.find('.');
+        let dot = find_byte(key, b'.');
         for stack_frame in self.stack.iter().rev() {
             let found = stack_frame.find_value_at(key, dot);
             if found.is_some() {
@@ -123,8 +124,8 @@ impl<'a> CallStack<'a> {
         }
 
         // Not in stack frame, look in user supplied context
-        if dot.is_some() {
-            return self.context.find_value_by_dotted_pointer(key).map(Cow::Borrowed);
+        if let Some(dot) = dot {
+            return self.context.find_value_by_dotted_pointer(key, dot).map(Cow::Borrowed);
         } else if let Some(value) = self.context.find_value(key) {
             return Some(Cow::Borrowed(value));
         }

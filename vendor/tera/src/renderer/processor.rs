@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::{to_string_pretty, to_value, Number, Value};
 
-use crate::context::{ValueRender, ValueTruthy};
+use crate::context::{find_byte, ValueRender, ValueTruthy};
 use crate::errors::{Error, Result};
 use crate::parser::ast::*;
 use crate::renderer::call_stack::CallStack;
@@ -72,7 +72,7 @@ fn evaluate_sub_variables(key: &str, call_stack: &CallStack) -> Result<String> {
 }
 
 fn process_path<'a>(path: &str, call_stack: &CallStack<'a>) -> Result<Val<'a>> {
-    if !path.contains('[') {
+    if find_byte(path, b'[').is_none() {
         match call_stack.lookup(path) {
             Some(v) => Ok(v),
             None => Err(Error::msg(format!(
@@ -653,7 +653,7 @@ impl<'a> Processor<'a> {
             // name an `if` tests, only to read it as false.
             ExprVal::Ident(ref ident)
                 if bool_expr.filters.is_empty()
-                    && !ident.contains('[')
+                    && find_byte(ident, b'[').is_none()
                     && ident != MAGICAL_DUMP_VAR =>
             {
                 let res = self.call_stack.lookup(ident).is_some_and(|v| v.is_truthy());
