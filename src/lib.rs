@@ -603,6 +603,9 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         .clone()
         .unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
+    if out.is_cold() {
+        memory::keep_freed_memory();
+    }
     // Unchanged inputs and an intact output: nothing to do.
     if let Some(fp) = inputs {
         if timings.time("verify", || out.fresh(fp)) {

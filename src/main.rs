@@ -19,7 +19,6 @@ fn main() -> ExitCode {
             report_json: rj,
         } => {
             report_json = rj;
-            scholarsite::memory::keep_freed_memory();
             (
                 scholarsite::build(&Options {
                     root,

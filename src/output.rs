@@ -305,6 +305,12 @@ impl Output {
         self.inputs = Some(inputs);
     }
 
+    /// True when there is no last build to compare with: every file is
+    /// written afresh.
+    pub fn is_cold(&self) -> bool {
+        self.cold
+    }
+
     /// True when the last build had exactly these inputs and every file it
     /// wrote is still there, untouched: then the output is already what
     /// this build would write.
