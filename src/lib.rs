@@ -603,9 +603,6 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         .clone()
         .unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
-    if out.is_cold() {
-        memory::keep_freed_memory();
-    }
     // Unchanged inputs and an intact output: nothing to do.
     if let Some(fp) = inputs {
         if timings.time("verify", || out.fresh(fp)) {
@@ -714,6 +711,10 @@ fn render_site(
     // that renders it, so nothing is kept.
     if let Some(program) = program_hash() {
         renderer = renderer.keeping(out, program);
+    }
+    // See `keep_freed_memory` for why only here and only when cold.
+    if out.is_cold() {
+        memory::keep_freed_memory();
     }
     // When the site-wide values are the last build's, most listings are
     // kept, and the few made render their items themselves.
