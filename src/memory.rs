@@ -15,9 +15,11 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// 1.55 s against 0.75 to 0.96 s), so rebuilds keep mimalloc's default.
 ///
 /// And only from the render stage on, where pages are made and freed by
-/// the hundred thousand: kept from the start, what loading and deriving
-/// freed stayed held too, and a cold L build peaked at 3709 MiB instead
-/// of 3610 MiB, while cold M builds took the same time either way.
+/// the hundred thousand: what loading and deriving freed need not be held
+/// through it. Cold M builds took the same time either way (3 alternating
+/// pairs); a cold L build peaked at 3610 MiB by hand against 3709 MiB when
+/// kept from the start, but at 3713 MiB in a bench run, so the saving is
+/// within the spread of L's peak from run to run.
 pub fn keep_freed_memory() {
     // SAFETY: sets a process-wide option; mimalloc reads it atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
