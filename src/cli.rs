@@ -89,8 +89,14 @@ pub enum Command {
         root: PathBuf,
         #[arg(long)]
         base_url: Option<String>,
+        /// Also render every page in memory, as a build would, and report any error that shows only then
+        #[arg(long)]
+        render: bool,
         #[arg(long, short)]
         quiet: bool,
+        /// Also write the report (stage times, files) as JSON to this file
+        #[arg(long, value_name = "FILE")]
+        report_json: Option<PathBuf>,
     },
 }
 

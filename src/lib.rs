@@ -104,6 +104,9 @@ pub struct Report {
     /// came from the last build's phrase sets).
     pub phrases_scanned: usize,
     pub removed: usize,
+    /// The bytes of the files rendered by `check --render`, which writes
+    /// none of them.
+    pub rendered_bytes: u64,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
     pub output: PathBuf,
@@ -265,11 +268,50 @@ fn resolve_groups(
         .collect()
 }
 
-pub fn check(opts: &Options) -> Result<Report, Error> {
+/// Loads and validates the site and its theme, writing nothing. With
+/// `render_pages`, every page is rendered as a build would render it and
+/// then dropped, so that an error only rendering shows (a template at odds
+/// with the data, an id that would write outside the output) is found too.
+pub fn check(opts: &Options, render_pages: bool) -> Result<Report, Error> {
     let mut timings = Timings::default();
     let site = load(opts, &mut timings)?;
-    render::theme::load(&site.config).map_err(theme_error)?;
-    Ok(report_of(&site, timings, PathBuf::new()))
+    let theme = render::theme::load(&site.config).map_err(theme_error)?;
+    let rendered = if render_pages {
+        Some(render_in_memory(&site, &theme, &mut timings)?)
+    } else {
+        None
+    };
+    let mut report = report_of(&site, timings, PathBuf::new());
+    if let Some((files, bytes)) = rendered {
+        report.files = files;
+        report.rendered_bytes = bytes;
+    }
+    Ok(report)
+}
+
+/// The stages of a cold build after loading, without the file system:
+/// the number and bytes of the files it would write.
+fn render_in_memory(
+    site: &Site,
+    theme: &render::theme::Theme,
+    timings: &mut Timings,
+) -> Result<(usize, u64), Error> {
+    // As in a cold build, which this stands for; see `keep_freed_memory`.
+    memory::keep_freed_memory();
+    let renderer = render::Renderer::new(
+        &site.corpus,
+        &site.derived,
+        &site.config,
+        theme,
+        &site.groups,
+    );
+    let renderer = timings.time("items", || renderer.with_items())?;
+    let jobs = timings.time("plan", || {
+        render::plan(&site.corpus, &site.derived, &site.config, theme)
+    });
+    let rendered = timings.time("render", || render::render_in_memory(&renderer, &jobs))?;
+    texts_read(&site.corpus)?;
+    Ok(rendered)
 }
 
 fn theme_error(ds: Vec<Diagnostic>) -> Error {

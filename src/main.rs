@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
-    let mut report_json = None;
+    let report_json;
     let (result, quiet, verb) = match cli.command {
         cli::Command::Build {
             root,
@@ -79,16 +79,24 @@ fn main() -> ExitCode {
         cli::Command::Check {
             root,
             base_url,
+            render,
             quiet,
-        } => (
-            scholarsite::check(&Options {
-                root,
-                output: None,
-                base_url,
-            }),
-            quiet,
-            "checked",
-        ),
+            report_json: rj,
+        } => {
+            report_json = rj;
+            (
+                scholarsite::check(
+                    &Options {
+                        root,
+                        output: None,
+                        base_url,
+                    },
+                    render,
+                ),
+                quiet,
+                "checked",
+            )
+        }
     };
     let mut err = std::io::stderr().lock();
     match result {
@@ -188,8 +196,8 @@ fn report_as_json(r: &Report) -> String {
         .map(|(s, d)| format!("{{\"stage\":\"{}\",\"seconds\":{:.6}}}", s, d.as_secs_f64()))
         .collect();
     format!(
-        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"kept\":{},\"topics_extracted\":{},\"topics_cached\":{},\"phrases_scanned\":{},\"removed\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
-        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.kept, r.topics_extracted, r.topics_cached, r.phrases_scanned, r.removed, r.warnings.len(), r.inputs_unchanged, stages.join(",")
+        "{{\"researchers\":{},\"works\":{},\"topics\":{},\"institutions\":{},\"files\":{},\"written\":{},\"unchanged\":{},\"kept\":{},\"topics_extracted\":{},\"topics_cached\":{},\"phrases_scanned\":{},\"removed\":{},\"rendered_bytes\":{},\"warnings\":{},\"inputs_unchanged\":{},\"stages\":[{}]}}\n",
+        r.researchers, r.works, r.topics, r.institutions, r.files, r.written, r.unchanged, r.kept, r.topics_extracted, r.topics_cached, r.phrases_scanned, r.removed, r.rendered_bytes, r.warnings.len(), r.inputs_unchanged, stages.join(",")
     )
 }
 
@@ -218,6 +226,12 @@ fn summary(r: &Report, verb: &str) -> String {
                 r.kept
             ));
         }
+    }
+    if verb == "checked" && r.files > 0 {
+        s.push_str(&format!(
+            "\n{} files rendered in memory ({} bytes); nothing written",
+            r.files, r.rendered_bytes
+        ));
     }
     if !r.warnings.is_empty() {
         s.push_str(&format!("\n{} warning(s)", r.warnings.len()));

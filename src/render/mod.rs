@@ -984,6 +984,36 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Renders every job in parallel as [`render_all`] does, dropping each
+/// file once its path is checked and its bytes counted: how many files a
+/// build would write, and their bytes. Of several failures the first in
+/// job order is returned.
+pub fn render_in_memory(r: &Renderer, jobs: &[Job]) -> Result<(usize, u64), Error> {
+    let results: Vec<Result<(usize, u64), Error>> = jobs
+        .par_iter()
+        .with_max_len(16)
+        .map(|&job| {
+            let files = r.render(job)?;
+            let mut bytes = 0;
+            for (rel, b) in &files {
+                crate::output::check_rel(rel).map_err(|why| Error::UnsafeOutput {
+                    path: rel.into(),
+                    why,
+                })?;
+                bytes += b.len() as u64;
+            }
+            Ok((files.len(), bytes))
+        })
+        .collect();
+    let (mut files, mut bytes) = (0, 0);
+    for res in results {
+        let (f, b) = res?;
+        files += f;
+        bytes += b;
+    }
+    Ok((files, bytes))
+}
+
 /// Renders every job in parallel, writing each result at once (or
 /// keeping it, for a renderer made [`keeping`](Renderer::keeping)). The
 /// records come back in job order whatever the thread count; of several

@@ -420,3 +420,50 @@ fn check_writes_nothing() {
     );
     assert!(!site.path("output").exists());
 }
+
+/// `check --render` renders every page a build writes, writes none of
+/// them, and fails as the build would on a template at odds with the data,
+/// which `check` alone cannot see.
+#[test]
+fn check_render_renders_every_page_in_memory() {
+    let site = Site::example();
+    let run = site
+        .run(&["check", "--render", "--report-json", "report.json"])
+        .ok();
+    assert!(!site.path("output").exists());
+    let report = std::fs::read_to_string(site.path("report.json")).unwrap();
+    let field = |name: &str| -> u64 {
+        let at = report.find(&format!("\"{}\":", name)).unwrap() + name.len() + 3;
+        report[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    site.build().ok();
+    let built = crate::support::snapshot(&site.path("output"));
+    // The build's manifest is its own; every other file is a page.
+    let pages: Vec<_> = built
+        .iter()
+        .filter(|(k, _)| !k.starts_with(".scholarsite"))
+        .collect();
+    assert_eq!(field("files") as usize, pages.len(), "{}", report);
+    let bytes: u64 = pages.iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(field("rendered_bytes"), bytes);
+    assert!(
+        run.stdout
+            .contains(&format!("{} files rendered in memory", pages.len())),
+        "{}",
+        run.stdout
+    );
+
+    site.file("site.toml", "title = \"Lab\"\ntheme = \"lab\"\n")
+        .file(
+            "themes/lab/templates/work_item.html",
+            "{{ work.title | round }}",
+        );
+    site.check().ok();
+    site.run(&["check", "--render"])
+        .fails_with(&["work_item.html"]);
+}
