@@ -231,10 +231,7 @@ impl Output {
         bytes: &[u8],
         digest: Option<u128>,
     ) -> Result<FileRecord, Error> {
-        check_rel(rel).map_err(|why| Error::UnsafeOutput {
-            path: PathBuf::from(rel),
-            why,
-        })?;
+        guard_rel(rel)?;
         let hash = xxh3_128(bytes);
         let size = bytes.len() as u64;
         if self.unchanged(rel, size, hash) {
@@ -455,6 +452,15 @@ fn parse_manifest(text: &str) -> HashMap<String, Recorded> {
             Some((parts.next()?.to_string(), rec))
         })
         .collect()
+}
+
+/// [`check_rel`] as the error a build fails with, for every path a page
+/// would be written to, whether or not it is.
+pub fn guard_rel(rel: &str) -> Result<(), Error> {
+    check_rel(rel).map_err(|why| Error::UnsafeOutput {
+        path: PathBuf::from(rel),
+        why,
+    })
 }
 
 /// An output path must stay inside the output folder: relative, plain

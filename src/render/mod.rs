@@ -984,62 +984,55 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Renders every job in parallel as [`render_all`] does, dropping each
-/// file once its path is checked and its bytes counted: how many files a
-/// build would write, and their bytes. Of several failures the first in
-/// job order is returned.
-pub fn render_in_memory(r: &Renderer, jobs: &[Job]) -> Result<(usize, u64), Error> {
-    let results: Vec<Result<(usize, u64), Error>> = jobs
-        .par_iter()
+/// `each` of every job, in parallel, in job order whatever the thread
+/// count; of several failures the first in job order is returned.
+fn each_job<T: Send>(
+    jobs: &[Job],
+    each: impl Fn(Job) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
+    // Small pieces of the job list: rayon otherwise leaves each thread
+    // long runs it cannot hand on, and one core finished the last
+    // seconds of a build alone.
+    jobs.par_iter()
         .with_max_len(16)
-        .map(|&job| {
-            let files = r.render(job)?;
-            let mut bytes = 0;
-            for (rel, b) in &files {
-                crate::output::check_rel(rel).map_err(|why| Error::UnsafeOutput {
-                    path: rel.into(),
-                    why,
-                })?;
-                bytes += b.len() as u64;
-            }
-            Ok((files.len(), bytes))
-        })
-        .collect();
-    let (mut files, mut bytes) = (0, 0);
-    for res in results {
-        let (f, b) = res?;
-        files += f;
-        bytes += b;
-    }
-    Ok((files, bytes))
+        .map(|&job| each(job))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Renders every job as [`render_all`] does, dropping each file once its
+/// path is checked and its bytes counted: how many files a build would
+/// write, and their bytes.
+pub fn render_in_memory(r: &Renderer, jobs: &[Job]) -> Result<(usize, u64), Error> {
+    let per_job = each_job(jobs, |job| {
+        let files = r.render(job)?;
+        let mut bytes = 0;
+        for (rel, b) in &files {
+            crate::output::guard_rel(rel)?;
+            bytes += b.len() as u64;
+        }
+        Ok((files.len(), bytes))
+    })?;
+    Ok(per_job
+        .into_iter()
+        .fold((0, 0), |(f, b), (jf, jb)| (f + jf, b + jb)))
 }
 
 /// Renders every job in parallel, writing each result at once (or
 /// keeping it, for a renderer made [`keeping`](Renderer::keeping)). The
-/// records come back in job order whatever the thread count; of several
-/// failures the first in job order is returned.
+/// records come back in job order (see [`each_job`]).
 pub fn render_all(r: &Renderer, jobs: &[Job], out: &Output) -> Result<Vec<FileRecord>, Error> {
-    // Small pieces of the job list: rayon otherwise leaves each thread
-    // long runs it cannot hand on, and one core finished the last
-    // seconds of a build alone.
-    let results: Vec<Result<Vec<FileRecord>, Error>> = jobs
-        .par_iter()
-        .with_max_len(16)
-        .map(|&job| {
-            r.pieces(job)?
-                .into_iter()
-                .map(|(rel, piece)| match piece {
-                    Piece::Bytes(bytes, digest) => out.write(&rel, &bytes, digest),
-                    Piece::Kept(rec) => Ok(rec),
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect();
-    let mut files = Vec::new();
-    for res in results {
-        files.extend(res?);
-    }
-    Ok(files)
+    let per_job = each_job(jobs, |job| {
+        r.pieces(job)?
+            .into_iter()
+            .map(|(rel, piece)| match piece {
+                Piece::Bytes(bytes, digest) => out.write(&rel, &bytes, digest),
+                Piece::Kept(rec) => Ok(rec),
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(per_job.into_iter().flatten().collect())
 }
 
 #[cfg(test)]
