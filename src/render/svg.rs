@@ -123,6 +123,76 @@ fn push_path_numbers(s: &mut String, xs: &[f64]) {
     }
 }
 
+/// An edge's stroke width in tenths: heavier edges are drawn wider.
+fn edge_width(weight: u32) -> i64 {
+    ((0.8 + f64::from(weight).ln_1p() * 0.9) * 10.0).round() as i64
+}
+
+/// Each edge as a path from one node's centre to the other's, in groups
+/// of one kind and one width, so that both are written once per group
+/// rather than on each of hundreds of paths (a third of a drawing's
+/// bytes). Groups follow the first appearance of their kind, then of
+/// their width within it; paths keep their order within a group. Each
+/// group is a direct child of `.edges` with class `e-<kind>`, as the
+/// stylesheet's `.e-<kind> > path` rules expect.
+fn push_edges(s: &mut String, g: &Graph, pos: &[(f64, f64)]) {
+    let mut kinds: Vec<&str> = Vec::new();
+    for e in &g.edges {
+        if !kinds.contains(&e.kind) {
+            kinds.push(e.kind);
+        }
+    }
+    // Each edge's group, (kind's place, width), and the groups in order.
+    let keys: Vec<(usize, i64)> = g
+        .edges
+        .iter()
+        .map(|e| {
+            let k = kinds.iter().position(|&k| k == e.kind).unwrap_or(0);
+            (k, edge_width(e.weight))
+        })
+        .collect();
+    let mut groups: Vec<(usize, i64)> = Vec::new();
+    for kind in 0..kinds.len() {
+        for &key in keys.iter().filter(|k| k.0 == kind) {
+            if !groups.contains(&key) {
+                groups.push(key);
+            }
+        }
+    }
+    // A stable sort: paths keep their order within a group.
+    let mut order: Vec<usize> = (0..g.edges.len()).collect();
+    order.sort_by_key(|&i| groups.iter().position(|&k| k == keys[i]));
+    let mut open = None;
+    for i in order {
+        if open != Some(keys[i]) {
+            if open.is_some() {
+                s.push_str("</g>");
+            }
+            open = Some(keys[i]);
+            s.push_str("<g class=\"e-");
+            s.push_str(kinds[keys[i].0]);
+            s.push_str("\" stroke-width=\"");
+            push_short(s, keys[i].1 as f64 / 10.0);
+            s.push_str("\">");
+        }
+        let e = &g.edges[i];
+        let (a, b) = (e.source as usize, e.target as usize);
+        s.push_str("<path data-s=\"");
+        push_uint(s, a as u64);
+        s.push_str("\" data-t=\"");
+        push_uint(s, b as u64);
+        s.push_str("\" d=\"M");
+        let (pa, pb) = (pos[a], pos[b]);
+        push_path_numbers(s, &[pa.0, pa.1]);
+        s.push('L');
+        push_path_numbers(s, &[pb.0, pb.1]);
+        s.push_str("\"/>");
+    }
+    if open.is_some() {
+        s.push_str("</g>");
+    }
+}
+
 pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
     let sx = st.width / 2.0 - st.margin_x;
     let sy = st.height / 2.0 - st.margin_y;
@@ -142,39 +212,9 @@ pub fn render(g: &Graph, c: &Config, st: &Style) -> String {
         escape_html(&st.dom_id),
         escape_html(&st.title)
     );
-    // Edges are grouped by kind, in order of first appearance, so that
-    // the kind is written once per group; each is a path from one node's
-    // centre to the other's.
     // The stroke stands in where the stylesheet does not reach.
     s.push_str("<g class=\"edges\" stroke=\"#5d6b7c\" stroke-opacity=\".3\">");
-    let mut kinds: Vec<&str> = Vec::new();
-    for e in &g.edges {
-        if !kinds.contains(&e.kind) {
-            kinds.push(e.kind);
-        }
-    }
-    for kind in kinds {
-        s.push_str("<g class=\"e-");
-        s.push_str(kind);
-        s.push_str("\">");
-        for e in g.edges.iter().filter(|e| e.kind == kind) {
-            let (a, b) = (e.source as usize, e.target as usize);
-            let w = 0.8 + f64::from(e.weight).ln_1p() * 0.9;
-            s.push_str("<path data-s=\"");
-            push_uint(&mut s, a as u64);
-            s.push_str("\" data-t=\"");
-            push_uint(&mut s, b as u64);
-            s.push_str("\" d=\"M");
-            let (pa, pb) = (pos[a], pos[b]);
-            push_path_numbers(&mut s, &[pa.0, pa.1]);
-            s.push('L');
-            push_path_numbers(&mut s, &[pb.0, pb.1]);
-            s.push_str("\" stroke-width=\"");
-            push_short(&mut s, w);
-            s.push_str("\"/>");
-        }
-        s.push_str("</g>");
-    }
+    push_edges(&mut s, g, &pos);
     s.push_str("</g><g class=\"nodes\">");
 
     // Labels by priority: centre, inner ring, co-authors, works; heavier first.
@@ -384,6 +424,66 @@ mod tests {
             s.push(' ');
         }
         assert_eq!(s, "0 7 10 18446744073709551615 ");
+    }
+
+    #[test]
+    fn edges_are_grouped_by_kind_then_width_in_order_of_appearance() {
+        use crate::derive::graph::{Edge, Graph, Totals};
+        let edge = |source, target, kind, weight| Edge {
+            source,
+            target,
+            kind,
+            weight,
+        };
+        let g = Graph {
+            version: 2,
+            researcher: "r".into(),
+            node_budget: 9,
+            totals: Totals {
+                works: 0,
+                coauthors: 0,
+                topics: 0,
+                institutions: 0,
+            },
+            nodes: Vec::new(),
+            edges: vec![
+                edge(0, 1, "topic", 1),
+                edge(0, 2, "co-author", 3),
+                edge(0, 3, "topic", 4),
+                edge(0, 4, "topic", 1),
+                edge(0, 5, "co-author", 1),
+                edge(0, 6, "co-author", 3),
+            ],
+        };
+        let pos = vec![(0.0, 0.0); 7];
+        let mut s = String::new();
+        super::push_edges(&mut s, &g, &pos);
+        let path = |a: u32| format!("<path data-s=\"0\" data-t=\"{}\" d=\"M0 0L0 0\"/>", a);
+        let want = [
+            "<g class=\"e-topic\" stroke-width=\"1.4\">".to_string(),
+            path(1),
+            path(4),
+            "</g><g class=\"e-topic\" stroke-width=\"2.2\">".into(),
+            path(3),
+            "</g><g class=\"e-co-author\" stroke-width=\"2\">".into(),
+            path(2),
+            path(6),
+            "</g><g class=\"e-co-author\" stroke-width=\"1.4\">".into(),
+            path(5),
+            "</g>".into(),
+        ]
+        .concat();
+        assert_eq!(s, want);
+        let mut none = String::new();
+        super::push_edges(
+            &mut none,
+            &Graph {
+                edges: Vec::new(),
+                ..g
+            },
+            &pos,
+        );
+        assert_eq!(none, "");
     }
 
     #[test]

@@ -276,7 +276,7 @@ pub fn tera_message(e: &tera::Error) -> String {
 
 /// JSON for a `<script type="application/ld+json">` block: characters
 /// that could end the script or confuse the HTML parser are escaped.
-pub fn json_for_html(value: &serde_json::Value) -> String {
+pub fn json_for_html<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
     // 0xE2 leads U+2028 and U+2029 (and other characters, which the loop
     // below leaves as they are).

@@ -9,7 +9,7 @@ use crate::derive::graph::{self, Graph};
 use crate::derive::Derived;
 use crate::markdown::SafeHtml;
 use crate::model::{Author, Corpus};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Most co-authors listed on a profile page; the rest are counted.
 pub const MAX_LISTED_COLLABORATORS: usize = 50;
@@ -29,22 +29,37 @@ fn embed_snippet(url: &str, title: &str, height: u32) -> String {
 }
 
 /// The slice's nodes grouped by kind, for the plain lists beside a graph.
+/// Built field by field, in one pass: `json!` would copy every label
+/// and URL once more through a serializer, for each of a slice's nodes
+/// on three pages of every profile.
 fn node_lists(c: &Config, g: &Graph) -> Value {
-    let pick = |kinds: &[&str]| -> Vec<Value> {
-        g.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| kinds.contains(&n.kind))
-            .map(|(i, n)| json!({"i": i, "label": n.label, "kind": n.kind, "url": n.url.as_deref().map(|u| super::svg::local_url(c, u)), "weight": n.weight, "year": n.year}))
-            .collect()
-    };
-    json!({
-        "researchers": pick(&["researcher"]),
-        "works": pick(&["work"]),
-        "people": pick(&["coauthor"]),
-        "topics": pick(&["topic"]),
-        "institutions": pick(&["institution"]),
-    })
+    const KINDS: [(&str, &str); 5] = [
+        ("researcher", "researchers"),
+        ("work", "works"),
+        ("coauthor", "people"),
+        ("topic", "topics"),
+        ("institution", "institutions"),
+    ];
+    let mut lists: [Vec<Value>; 5] = Default::default();
+    for (i, n) in g.nodes.iter().enumerate() {
+        let Some(k) = KINDS.iter().position(|&(kind, _)| kind == n.kind) else {
+            continue;
+        };
+        let url = n.url.as_deref().map(|u| super::svg::local_url(c, u));
+        let mut m = Map::new();
+        m.insert("i".into(), Value::from(i));
+        m.insert("kind".into(), Value::from(n.kind));
+        m.insert("label".into(), Value::from(n.label.as_str()));
+        m.insert("url".into(), url.map_or(Value::Null, Value::String));
+        m.insert("weight".into(), Value::from(n.weight));
+        m.insert("year".into(), n.year.map_or(Value::Null, Value::from));
+        lists[k].push(Value::Object(m));
+    }
+    let mut all = Map::new();
+    for ((_, name), list) in KINDS.iter().zip(lists) {
+        all.insert((*name).into(), Value::Array(list));
+    }
+    Value::Object(all)
 }
 
 /// Replaces the abstract's hash in a work's item or page (from
@@ -648,26 +663,35 @@ impl<'a> Views<'a> {
             }
         };
         let embed_link = c.permalink_of(&["groups/", &group.id, "/embed/"]);
-        json!({
-            "id": group.id,
-            "name": group.name,
-            "description": group.description,
-            "members": members.iter().map(|&m| {
+        let members = members
+            .iter()
+            .map(|&m| {
                 let mut v = self.researcher_item(m);
                 if embed {
-                    v["url"] = json!(c.permalink_of(&["researchers/", &self.corpus.researchers[m as usize].id, "/"]));
+                    let id = &self.corpus.researchers[m as usize].id;
+                    v["url"] = json!(c.permalink_of(&["researchers/", id, "/"]));
                 }
                 v
-            }).collect::<Vec<_>>(),
-            "svg_html": super::svg::render(g, c, &st),
-            "totals": g.totals,
-            "lists": node_lists(c, g),
-            "url": c.link_of(&["groups/", &group.id, "/"]),
-            "permalink": c.permalink_of(&["groups/", &group.id, "/"]),
-            "json_url": c.link_of(&["groups/", &group.id, "/graph.json"]),
-            "embed_url": c.link_of(&["groups/", &group.id, "/embed/"]),
-            "embed_snippet": embed_snippet(&embed_link, &group.name, 640),
-        })
+            })
+            .collect();
+        with(
+            json!({
+                "id": group.id,
+                "name": group.name,
+                "description": group.description,
+                "totals": g.totals,
+                "url": c.link_of(&["groups/", &group.id, "/"]),
+                "permalink": c.permalink_of(&["groups/", &group.id, "/"]),
+                "json_url": c.link_of(&["groups/", &group.id, "/graph.json"]),
+                "embed_url": c.link_of(&["groups/", &group.id, "/embed/"]),
+                "embed_snippet": embed_snippet(&embed_link, &group.name, 640),
+            }),
+            [
+                ("members", Value::Array(members)),
+                ("svg_html", Value::String(super::svg::render(g, c, &st))),
+                ("lists", node_lists(c, g)),
+            ],
+        )
     }
 
     pub fn work(&self, w: u32) -> Value {
@@ -708,19 +732,26 @@ impl<'a> Views<'a> {
             .map(|t| json!({"label": self.d.topics[t.topic as usize].label, "url": self.topic_url(t.topic), "extracted": t.extracted}))
             .collect();
         let permalink = c.permalink_of(&["works/", &work.id, "/"]);
-        let jsonld = json!({
-            "@context": "https://schema.org",
-            "@type": work.kind.schema_org(),
-            "name": work.title,
-            "url": permalink,
-            "datePublished": work.year.map(|y| y.to_string()),
-            "isPartOf": work.venue,
-            "identifier": work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
-            "author": work.authors.iter().map(|a| match a {
-                Author::Researcher(r) => json!({"@type": "Person", "name": self.corpus.researchers[*r as usize].name}),
-                Author::External { name, .. } => json!({"@type": "Person", "name": name}),
-            }).collect::<Vec<_>>(),
-        });
+        let jsonld = json_doc::WorkLd {
+            context: "https://schema.org",
+            kind: work.kind.schema_org(),
+            author: work
+                .authors
+                .iter()
+                .map(|a| json_doc::PersonLd {
+                    kind: "Person",
+                    name: match a {
+                        Author::Researcher(r) => &self.corpus.researchers[*r as usize].name,
+                        Author::External { name, .. } => name,
+                    },
+                })
+                .collect(),
+            date_published: work.year.map(|y| y.to_string()),
+            identifier: work.doi.as_ref().map(|d| format!("https://doi.org/{}", d)),
+            is_part_of: work.venue.as_deref(),
+            name: &work.title,
+            url: &permalink,
+        };
         let mut item = self.work_item(w, true);
         let obj = item.as_object_mut().expect("work_item is an object");
         obj.insert("authors".into(), Value::Array(authors));
@@ -733,8 +764,9 @@ impl<'a> Views<'a> {
         obj.insert("sources".into(), source_labels(&work.sources));
         obj.insert("month".into(), json!(work.month.map(month_name)));
         obj.insert("topics".into(), Value::Array(topics));
+        let jsonld = json_for_html(&jsonld);
         obj.insert("permalink".into(), Value::String(permalink));
-        obj.insert("jsonld".into(), Value::String(json_for_html(&jsonld)));
+        obj.insert("jsonld".into(), Value::String(jsonld));
         item
     }
 
@@ -902,6 +934,31 @@ mod json_doc {
     use serde::Serialize;
     use serde_json::Value;
     use std::borrow::Cow;
+
+    /// A work's schema.org record, its fields in the order a JSON object
+    /// of them would sort in, as the pages have always had them.
+    #[derive(Serialize)]
+    pub struct WorkLd<'a> {
+        #[serde(rename = "@context")]
+        pub context: &'static str,
+        #[serde(rename = "@type")]
+        pub kind: &'static str,
+        pub author: Vec<PersonLd<'a>>,
+        #[serde(rename = "datePublished")]
+        pub date_published: Option<String>,
+        pub identifier: Option<String>,
+        #[serde(rename = "isPartOf")]
+        pub is_part_of: Option<&'a str>,
+        pub name: &'a str,
+        pub url: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct PersonLd<'a> {
+        #[serde(rename = "@type")]
+        pub kind: &'static str,
+        pub name: &'a str,
+    }
 
     #[derive(Serialize)]
     pub struct Profile<'a> {
