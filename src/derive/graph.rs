@@ -20,7 +20,7 @@ const MAX_INSTITUTIONS: usize = 5;
 
 /// A kept `graph.json` relies on `render::hash_graph` feeding every
 /// field to its digest: a field added here must be added there.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Graph {
     pub version: u32,
     pub researcher: String,
@@ -31,7 +31,7 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 pub struct Totals {
     pub works: usize,
     pub coauthors: usize,
@@ -39,7 +39,7 @@ pub struct Totals {
     pub institutions: usize,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 pub struct Node {
     pub id: String,
     pub kind: &'static str,
@@ -149,45 +149,78 @@ pub fn coauthor_node_id(corpus: &Corpus, key: &CoKey) -> String {
     }
 }
 
+/// How many of researcher `r`'s institutions, topics, co-authors and
+/// works (each list's first ones) the slice within `budget` holds, by the
+/// relevance rule above.
+fn shape(corpus: &Corpus, d: &Derived, r: u32, budget: usize) -> [usize; 4] {
+    let works = d.works_of[r as usize].len();
+    let collabs = d.collaborators[r as usize].len();
+    let insts = corpus.researchers[r as usize]
+        .affiliations
+        .len()
+        .min(MAX_INSTITUTIONS);
+    let mut left = budget.saturating_sub(1);
+    let insts = insts.min(left);
+    left -= insts;
+    let topics = d.researcher_topics[r as usize].len().min(left);
+    left -= topics;
+    let collabs = collabs
+        .min(left.div_ceil(2))
+        .max(left.saturating_sub(works))
+        .min(collabs);
+    left -= collabs;
+    [insts, topics, collabs, works.min(left)]
+}
+
+/// The slices of researcher `r` within each of `budgets` that is given.
+/// Budgets that admit the same nodes give the same slice but for its
+/// `node_budget`, so each selection is made and laid out once: for most
+/// researchers, whose nodes all fit, the profile's and the explorer's
+/// slices are one.
+pub fn slices<const N: usize>(
+    corpus: &Corpus,
+    d: &Derived,
+    config: &Config,
+    r: u32,
+    budgets: [Option<usize>; N],
+) -> [Option<Graph>; N] {
+    let shapes = budgets.map(|b| b.map(|b| shape(corpus, d, r, b)));
+    let mut out: [Option<Graph>; N] = std::array::from_fn(|_| None);
+    for (i, budget) in budgets.into_iter().enumerate() {
+        let Some(budget) = budget else { continue };
+        let same = (0..i).find(|&j| out[j].is_some() && shapes[j] == shapes[i]);
+        out[i] = Some(match same.and_then(|j| out[j].as_ref()) {
+            Some(g) => Graph {
+                node_budget: budget,
+                ..g.clone()
+            },
+            None => slice(corpus, d, config, r, budget),
+        });
+    }
+    out
+}
+
 /// The slice of researcher `r` within `budget` nodes.
 pub fn slice(corpus: &Corpus, d: &Derived, config: &Config, r: u32, budget: usize) -> Graph {
     let res = &corpus.researchers[r as usize];
     let center = 0;
-    let works = &d.works_of[r as usize];
-    let collabs = &d.collaborators[r as usize];
-    let topics = &d.researcher_topics[r as usize];
+    let [n_insts, n_topics, n_collabs, n_works] = shape(corpus, d, r, budget);
+    let works = &d.works_of[r as usize][..n_works];
+    let collabs = &d.collaborators[r as usize][..n_collabs];
+    let topics = &d.researcher_topics[r as usize][..n_topics];
+    let insts = &res.affiliations[..n_insts];
 
     let mut nodes = vec![Node {
         id: format!("researcher:{}", res.id),
         kind: "researcher",
         label: res.name.clone(),
         url: Some(researcher_url(config, &res.id)),
-        weight: works.len() as u32,
+        weight: d.works_of[r as usize].len() as u32,
         year: None,
         x: 0.0,
         y: 0.0,
     }];
     let mut edges = Vec::new();
-
-    let insts: Vec<u32> = res
-        .affiliations
-        .iter()
-        .take(MAX_INSTITUTIONS)
-        .copied()
-        .collect();
-    let mut left = budget.saturating_sub(1);
-    let insts = &insts[..insts.len().min(left)];
-    left -= insts.len();
-    let topics = &topics[..topics.len().min(left)];
-    left -= topics.len();
-    let co_share = collabs
-        .len()
-        .min(left.div_ceil(2))
-        .max(left.saturating_sub(works.len()))
-        .min(collabs.len());
-    let collabs = &collabs[..co_share];
-    left -= collabs.len();
-    let works = &works[..works.len().min(left)];
 
     for &i in insts {
         let inst = &corpus.institutions[i as usize];

@@ -618,8 +618,18 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        if make[0].is_some() || make[1].is_some() {
-            let g = views::graph_slice(corpus, d, c, r, c.graph_node_budget);
+        let [profile, explorer, embed] = crate::derive::graph::slices(
+            corpus,
+            d,
+            c,
+            r,
+            [
+                (make[0].is_some() || make[1].is_some()).then_some(c.graph_node_budget),
+                make[2].map(|_| c.explorer_budget),
+                make[3].map(|_| c.embed_budget),
+            ],
+        );
+        if let Some(g) = profile {
             if let Some(digest) = make[0] {
                 // The works' items, with abstracts, rendered into the page.
                 let mine = &d.works_of[r as usize];
@@ -641,17 +651,11 @@ impl<'a> Renderer<'a> {
         }
         // The explorer and the embed card, each with a slice of its own size.
         let drawings = [
-            (
-                2,
-                "explorer.html",
-                c.explorer_budget,
-                views::Drawing::Explorer,
-            ),
-            (3, "embed.html", c.embed_budget, views::Drawing::Embed),
+            (2, "explorer.html", explorer, views::Drawing::Explorer),
+            (3, "embed.html", embed, views::Drawing::Embed),
         ];
-        for (i, template, budget, at) in drawings {
-            if let Some(digest) = make[i] {
-                let g = views::graph_slice(corpus, d, c, r, budget);
+        for (i, template, g, at) in drawings {
+            if let (Some(digest), Some(g)) = (make[i], g) {
                 let page = match at {
                     views::Drawing::Explorer => v.explorer(r, &g),
                     _ => v.embed(r),

@@ -5,7 +5,7 @@
 
 use super::theme::json_for_html;
 use crate::config::Config;
-use crate::derive::graph::{self, Graph};
+use crate::derive::graph::Graph;
 use crate::derive::Derived;
 use crate::markdown::SafeHtml;
 use crate::model::{Author, Corpus};
@@ -924,8 +924,6 @@ pub fn graph_json(g: &Graph) -> Vec<u8> {
     v.push(b'\n');
     v
 }
-
-pub use graph::slice as graph_slice;
 
 /// The shape of profile.json. Fields are declared in alphabetical order,
 /// the order the schema has always had (it was first written from sorted

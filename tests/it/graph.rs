@@ -239,3 +239,36 @@ fn edges_are_unique() {
         );
     }
 }
+
+/// A researcher's slices taken together are the slices taken one by one,
+/// whether budgets admit the same nodes (and share one slice) or not.
+#[test]
+fn slices_taken_together_are_the_slices_taken_alone() {
+    use scholarsite::derive::graph::{slice, slices};
+    let s = Site::example();
+    let opts = scholarsite::Options {
+        root: s.dir.path().to_path_buf(),
+        output: None,
+        base_url: None,
+    };
+    let site = scholarsite::load(&opts, &mut scholarsite::Timings::default()).unwrap();
+    let (corpus, d, c) = (&site.corpus, &site.derived, &site.config);
+    let json = |g: &scholarsite::derive::graph::Graph| serde_json::to_string(g).unwrap();
+    let mut shared = 0;
+    for r in 0..corpus.researchers.len() as u32 {
+        for a in 0..40 {
+            for b in [a, a + 1, a + 7, 60, 200] {
+                let [x, none, y] = slices(corpus, d, c, r, [Some(a), None, Some(b)]);
+                assert!(none.is_none());
+                let (x, y) = (x.unwrap(), y.unwrap());
+                assert_eq!(json(&x), json(&slice(corpus, d, c, r, a)), "{} {}", r, a);
+                assert_eq!(json(&y), json(&slice(corpus, d, c, r, b)), "{} {}", r, b);
+                assert_eq!(y.node_budget, b);
+                if a != b && x.nodes.len() == y.nodes.len() {
+                    shared += 1;
+                }
+            }
+        }
+    }
+    assert!(shared > 0, "no two budgets admitted the same nodes");
+}
