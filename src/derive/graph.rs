@@ -174,9 +174,9 @@ fn shape(corpus: &Corpus, d: &Derived, r: u32, budget: usize) -> [usize; 4] {
 
 /// The slices of researcher `r` within each of `budgets` that is given.
 /// Budgets that admit the same nodes give the same slice but for its
-/// `node_budget`, so each selection is made and laid out once: for most
-/// researchers, whose nodes all fit, the profile's and the explorer's
-/// slices are one.
+/// `node_budget`, so each selection is made and laid out once: for a
+/// researcher whose nodes all fit in both, the profile's and the
+/// explorer's slices are one.
 pub fn slices<const N: usize>(
     corpus: &Corpus,
     d: &Derived,
