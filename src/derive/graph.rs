@@ -188,7 +188,8 @@ pub fn slices<const N: usize>(
     let mut out: [Option<Graph>; N] = std::array::from_fn(|_| None);
     for (i, budget) in budgets.into_iter().enumerate() {
         let Some(budget) = budget else { continue };
-        let same = (0..i).find(|&j| out[j].is_some() && shapes[j] == shapes[i]);
+        // A budget not given has no shape, so matches no given one.
+        let same = (0..i).find(|&j| shapes[j] == shapes[i]);
         out[i] = Some(match same.and_then(|j| out[j].as_ref()) {
             Some(g) => Graph {
                 node_budget: budget,

@@ -142,7 +142,7 @@ fn push_edges(s: &mut String, g: &Graph, pos: &[(f64, f64)]) {
             kinds.push(e.kind);
         }
     }
-    // Each edge's group, (kind's place, width), and the groups in order.
+    // Each edge's group: its kind's place, and its width.
     let keys: Vec<(usize, i64)> = g
         .edges
         .iter()
@@ -152,43 +152,33 @@ fn push_edges(s: &mut String, g: &Graph, pos: &[(f64, f64)]) {
         })
         .collect();
     let mut groups: Vec<(usize, i64)> = Vec::new();
-    for kind in 0..kinds.len() {
-        for &key in keys.iter().filter(|k| k.0 == kind) {
-            if !groups.contains(&key) {
-                groups.push(key);
-            }
+    for &key in &keys {
+        if !groups.contains(&key) {
+            groups.push(key);
         }
     }
-    // A stable sort: paths keep their order within a group.
-    let mut order: Vec<usize> = (0..g.edges.len()).collect();
-    order.sort_by_key(|&i| groups.iter().position(|&k| k == keys[i]));
-    let mut open = None;
-    for i in order {
-        if open != Some(keys[i]) {
-            if open.is_some() {
-                s.push_str("</g>");
-            }
-            open = Some(keys[i]);
-            s.push_str("<g class=\"e-");
-            s.push_str(kinds[keys[i].0]);
-            s.push_str("\" stroke-width=\"");
-            push_short(s, keys[i].1 as f64 / 10.0);
-            s.push_str("\">");
+    // A stable sort: within a kind, widths keep their first appearance.
+    groups.sort_by_key(|&(kind, _)| kind);
+    for group in groups {
+        s.push_str("<g class=\"e-");
+        s.push_str(kinds[group.0]);
+        s.push_str("\" stroke-width=\"");
+        push_short(s, group.1 as f64 / 10.0);
+        s.push_str("\">");
+        let members = g.edges.iter().zip(&keys).filter(|&(_, &k)| k == group);
+        for (e, _) in members {
+            let (a, b) = (e.source as usize, e.target as usize);
+            s.push_str("<path data-s=\"");
+            push_uint(s, a as u64);
+            s.push_str("\" data-t=\"");
+            push_uint(s, b as u64);
+            s.push_str("\" d=\"M");
+            let (pa, pb) = (pos[a], pos[b]);
+            push_path_numbers(s, &[pa.0, pa.1]);
+            s.push('L');
+            push_path_numbers(s, &[pb.0, pb.1]);
+            s.push_str("\"/>");
         }
-        let e = &g.edges[i];
-        let (a, b) = (e.source as usize, e.target as usize);
-        s.push_str("<path data-s=\"");
-        push_uint(s, a as u64);
-        s.push_str("\" data-t=\"");
-        push_uint(s, b as u64);
-        s.push_str("\" d=\"M");
-        let (pa, pb) = (pos[a], pos[b]);
-        push_path_numbers(s, &[pa.0, pa.1]);
-        s.push('L');
-        push_path_numbers(s, &[pb.0, pb.1]);
-        s.push_str("\"/>");
-    }
-    if open.is_some() {
         s.push_str("</g>");
     }
 }
