@@ -274,6 +274,10 @@ fn resolve_groups(
 /// with the data, an id that would write outside the output) is found too.
 pub fn check(opts: &Options, render_pages: bool) -> Result<Report, Error> {
     let mut timings = Timings::default();
+    // As in a cold build, which this stands for; see `keep_freed_memory`.
+    if render_pages {
+        memory::keep_freed_memory();
+    }
     let site = load(opts, &mut timings)?;
     let theme = render::theme::load(&site.config).map_err(theme_error)?;
     let rendered = if render_pages {
@@ -296,8 +300,6 @@ fn render_in_memory(
     theme: &render::theme::Theme,
     timings: &mut Timings,
 ) -> Result<(usize, u64), Error> {
-    // As in a cold build, which this stands for; see `keep_freed_memory`.
-    memory::keep_freed_memory();
     let renderer = render::Renderer::new(
         &site.corpus,
         &site.derived,
@@ -645,6 +647,10 @@ pub fn build(opts: &Options) -> Result<Report, Error> {
         .clone()
         .unwrap_or_else(|| default_output(&opts.root));
     let mut out = output::Output::prepare(&opts.root, &out_dir)?;
+    // See `keep_freed_memory` for why only when cold.
+    if out.is_cold() {
+        memory::keep_freed_memory();
+    }
     // Unchanged inputs and an intact output: nothing to do.
     if let Some(fp) = inputs {
         if timings.time("verify", || out.fresh(fp)) {
@@ -753,10 +759,6 @@ fn render_site(
     // that renders it, so nothing is kept.
     if let Some(program) = program_hash() {
         renderer = renderer.keeping(out, program);
-    }
-    // See `keep_freed_memory` for why only here and only when cold.
-    if out.is_cold() {
-        memory::keep_freed_memory();
     }
     // When the site-wide values are the last build's, most listings are
     // kept, and the few made render their items themselves.

@@ -4,22 +4,20 @@
 /// `mi_option_e` of the mimalloc that `libmimalloc-sys` builds (v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// A build is short and its memory peaks late: memory freed between stages
-/// is wanted again within moments, so it is kept rather than given back to
-/// the system. Given back, each page came back zeroed by the kernel, which
-/// was 3 to 6% of a cold build's CPU time (`perf`, M world); kept, a cold
-/// M build took about 800 page faults instead of 20,000 to 45,000.
+/// A build is short and its memory peaks late: memory freed by one stage
+/// is wanted again by the next within moments, so it is kept rather than
+/// given back to the system. Given back, it comes back as fresh pages the
+/// kernel must zero, and fresh memory is dear on a virtual machine that
+/// hands free memory back to its host: on the 2-core bench machine a first
+/// touch of 1 GiB of huge pages took 2.7 to 3.2 s of system time, against
+/// 0.1 s for pages touched before. Kept from the start of a cold M build,
+/// the parse stage's 190 MB of file text is reused by the later stages:
+/// 724 MB of fresh huge pages instead of 870 to 980 MB (`thp_fault_alloc`
+/// in /proc/vmstat).
 ///
 /// Only for a cold build: a rebuild after one work changed at M spent
 /// more system time with it in each of 5 alternating pairs (0.98 to
 /// 1.55 s against 0.75 to 0.96 s), so rebuilds keep mimalloc's default.
-///
-/// And only from the render stage on, where pages are made and freed by
-/// the hundred thousand: what loading and deriving freed need not be held
-/// through it. Cold M builds took the same time either way (3 alternating
-/// pairs); a cold L build peaked at 3610 MiB by hand against 3709 MiB when
-/// kept from the start, but at 3713 MiB in a bench run, so the saving is
-/// within the spread of L's peak from run to run.
 pub fn keep_freed_memory() {
     // SAFETY: sets a process-wide option; mimalloc reads it atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };

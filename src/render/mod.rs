@@ -70,7 +70,7 @@ pub struct Renderer<'a> {
     short: Option<Chunked>,
     /// The item with its abstract of each work on two or more profiles,
     /// within [`LONG_ITEM_BYTES`], rendered ahead; empty for the rest.
-    long: Option<Chunked>,
+    long: Option<LongItems>,
     /// The abstracts of the first works, within [`ABSTRACT_BYTES`], as
     /// HTML and as meta descriptions, rendered ahead for the profiles and
     /// the work pages that show them.
@@ -206,6 +206,17 @@ const LONG_ITEM_BYTES: usize = 256 << 20;
 /// (see [`Renderer::with_items`]): a 100,000-work site's fit.
 const ABSTRACT_BYTES: usize = 192 << 20;
 
+/// Long items rendered ahead, each without the abstract it showed when
+/// that is held among the abstracts rendered ahead: `cuts[w]` says where
+/// in the item it was ([`WHOLE`] for an item held whole). Put back, the
+/// item is the bytes rendered, whatever the theme did with the abstract.
+struct LongItems {
+    items: Chunked,
+    cuts: Vec<u32>,
+}
+
+const WHOLE: u32 = u32::MAX;
+
 /// Items and abstracts rendered ahead are made this many to a piece of
 /// work (and to a buffer).
 const CHUNK: usize = 4096;
@@ -318,16 +329,52 @@ impl<'a> Renderer<'a> {
             let work = v.work_item(w, false);
             self.fragment_to("work_item.html", item_context(work, false), buf)
         })?;
-        let shared = self.shared_works();
-        let long = self.items(n, |w, buf| {
-            if !shared[w as usize] {
-                return Ok(());
-            }
-            self.fragment_to("work_item.html", self.long_context(w), buf)
-        })?;
+        let long = self.long_items(&self.shared_works())?;
         self.short = Some(short);
         self.long = Some(long);
         Ok(self)
+    }
+
+    /// The items with abstracts of the `shared` works. An item that holds
+    /// its abstract as rendered ahead is kept without it, cut where it was
+    /// (see [`LongItems`]): held whole, the abstracts were a second copy,
+    /// 60 MB of a 100,000-work site's 77 MB of these items.
+    fn long_items(&self, shared: &[bool]) -> Result<LongItems, Error> {
+        let chunks = in_chunks(shared.len(), |works| {
+            let (mut items, mut cuts, mut buf) = (Strings::default(), Vec::new(), Vec::new());
+            for w in works {
+                buf.clear();
+                let mut cut = WHOLE;
+                if shared[w] {
+                    let w = w as u32;
+                    self.fragment_to("work_item.html", self.long_context(w), &mut buf)?;
+                    let item = std::str::from_utf8(&buf).expect("tera writes UTF-8");
+                    let html = self.ahead_html(w).filter(|h| !h.is_empty());
+                    if let Some((at, len)) = html.and_then(|h| Some((item.find(h)?, h.len()))) {
+                        buf.drain(at..at + len);
+                        cut = at as u32;
+                    }
+                }
+                items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
+                cuts.push(cut);
+            }
+            Ok((items, cuts))
+        });
+        let (mut items, mut cuts) = (Vec::with_capacity(chunks.len()), Vec::new());
+        for c in chunks {
+            let (i, c): (Strings, Vec<u32>) = c?;
+            items.push(i);
+            cuts.extend(c);
+        }
+        Ok(LongItems {
+            items: Chunked::new(items, CHUNK),
+            cuts,
+        })
+    }
+
+    /// A work's abstract as HTML, when it was rendered ahead.
+    fn ahead_html(&self, w: u32) -> Option<&str> {
+        self.abstracts.as_ref()?.0.get(w as usize)
     }
 
     /// Each of `n` works' item as `render` writes it, in parallel.
@@ -437,9 +484,19 @@ impl<'a> Renderer<'a> {
     /// A work's item with its abstract, as on its authors' profiles: the
     /// one rendered ahead, or else rendered now.
     fn long_html(&self, w: u32) -> Result<String, Error> {
-        match self.long.as_ref().and_then(|s| s.get(w as usize)) {
-            Some(s) if !s.is_empty() => Ok(s.to_string()),
-            _ => self.fragment("work_item.html", self.long_context(w)),
+        let held = self.long.as_ref().and_then(|l| {
+            let item = l.items.get(w as usize).filter(|s| !s.is_empty())?;
+            match *l.cuts.get(w as usize)? {
+                WHOLE => Some(item.to_string()),
+                cut => {
+                    let (head, tail) = item.split_at(cut as usize);
+                    Some([head, self.ahead_html(w)?, tail].concat())
+                }
+            }
+        });
+        match held {
+            Some(s) => Ok(s),
+            None => self.fragment("work_item.html", self.long_context(w)),
         }
     }
 
