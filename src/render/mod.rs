@@ -339,7 +339,7 @@ impl<'a> Renderer<'a> {
         self.abstracts = Some(self.abstracts_ahead());
         let v = &self.views;
         let n = v.corpus.works.len();
-        let short = self.items(n, |w, buf| {
+        let (short, _) = self.items(n, |w, buf| {
             let work = v.work_item(w, false);
             self.fragment_to("work_item.html", item_context(work, false), buf)
         })?;
@@ -354,37 +354,24 @@ impl<'a> Renderer<'a> {
     /// (see [`LongItems`]): held whole, the abstracts were a second copy,
     /// 63 of the 77 MB of these items on a 100,000-work site.
     fn long_items(&self, shared: &[bool]) -> Result<LongItems, Error> {
-        let chunks = in_chunks(shared.len(), |works| {
-            let (mut items, mut cuts, mut buf) = (Strings::default(), Vec::new(), Vec::new());
-            for w in works {
-                buf.clear();
-                let mut cut = WHOLE;
-                if shared[w] {
-                    let w = w as u32;
-                    self.fragment_to("work_item.html", self.long_context(w), &mut buf)?;
-                    let item = std::str::from_utf8(&buf).expect("tera writes UTF-8");
-                    let html = self.ahead_html(w).filter(|h| !h.is_empty());
-                    if let Some((at, len)) = html.and_then(|h| Some((find_long(item, h)?, h.len())))
-                    {
-                        buf.drain(at..at + len);
-                        cut = at as u32;
-                    }
-                }
-                items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
-                cuts.push(cut);
+        let (items, cuts) = self.items(shared.len(), |w, buf| {
+            if !shared[w as usize] {
+                return Ok(WHOLE);
             }
-            Ok((items, cuts))
-        });
-        let (mut items, mut cuts) = (Vec::with_capacity(chunks.len()), Vec::new());
-        for c in chunks {
-            let (i, c): (Strings, Vec<u32>) = c?;
-            items.push(i);
-            cuts.extend(c);
-        }
-        Ok(LongItems {
-            items: Chunked::new(items, CHUNK),
-            cuts,
-        })
+            self.fragment_to("work_item.html", self.long_context(w), buf)?;
+            let item = std::str::from_utf8(buf).expect("tera writes UTF-8");
+            let html = self.ahead_html(w).filter(|h| !h.is_empty());
+            Ok(
+                match html.and_then(|h| Some((find_long(item, h)?, h.len()))) {
+                    Some((at, len)) => {
+                        buf.drain(at..at + len);
+                        at as u32
+                    }
+                    None => WHOLE,
+                },
+            )
+        })?;
+        Ok(LongItems { items, cuts })
     }
 
     /// A work's abstract as HTML, when it was rendered ahead.
@@ -392,28 +379,32 @@ impl<'a> Renderer<'a> {
         self.abstracts.as_ref()?.0.get(w as usize)
     }
 
-    /// Each of `n` works' item as `render` writes it, in parallel.
-    fn items(
+    /// Each of `n` works' item as `render` writes it, in parallel, and
+    /// what `render` returned for it.
+    fn items<T: Send>(
         &self,
         n: usize,
-        render: impl Fn(u32, &mut Vec<u8>) -> Result<(), Error> + Sync,
-    ) -> Result<Chunked, Error> {
+        render: impl Fn(u32, &mut Vec<u8>) -> Result<T, Error> + Sync,
+    ) -> Result<(Chunked, Vec<T>), Error> {
         // Each chunk renders into one reused buffer: a String per item
         // would hold tera's 2 KB starting capacity for a 300-byte item
         // until the whole list is collected.
         let chunks = in_chunks(n, |works| {
-            let (mut items, mut buf) = (Strings::default(), Vec::new());
+            let (mut items, mut extra, mut buf) = (Strings::default(), Vec::new(), Vec::new());
             for w in works {
                 buf.clear();
-                render(w as u32, &mut buf)?;
+                extra.push(render(w as u32, &mut buf)?);
                 items.push(std::str::from_utf8(&buf).expect("tera writes UTF-8"));
             }
-            Ok(items)
+            Ok((items, extra))
         });
-        Ok(Chunked::new(
-            chunks.into_iter().collect::<Result<_, Error>>()?,
-            CHUNK,
-        ))
+        let (mut items, mut extra) = (Vec::with_capacity(chunks.len()), Vec::with_capacity(n));
+        for c in chunks {
+            let (i, e): (Strings, Vec<T>) = c?;
+            items.push(i);
+            extra.extend(e);
+        }
+        Ok((Chunked::new(items, CHUNK), extra))
     }
 
     /// The HTML and meta description of the abstract of each of the first
