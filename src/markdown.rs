@@ -42,13 +42,78 @@ fn sanitiser() -> &'static ammonia::Builder<'static> {
 /// goes through the ammonia sanitiser. Most abstracts are plain prose, and
 /// parsing each again as HTML was the larger part of rendering them.
 pub fn render(md: &str) -> SafeHtml {
+    if prose_line(md) {
+        return SafeHtml(prose_html(md).into());
+    }
     render_events(events(md), md.len())
+}
+
+/// Whether byte `b` may give a line of text a Markdown meaning, or be
+/// changed by it: ASCII controls, and the marks of emphasis, code, links,
+/// images, raw HTML, entities, escapes, tables, strikethrough, footnotes
+/// and headings. Comparisons, not a table, so that a line's bytes are
+/// tested many at a time.
+fn marks(b: u8) -> bool {
+    (b < 0x20)
+        | (b == 0x7f)
+        | (b == b'\\')
+        | (b == b'`')
+        | (b == b'*')
+        | (b == b'_')
+        | (b == b'[')
+        | (b == b']')
+        | (b == b'<')
+        | (b == b'>')
+        | (b == b'!')
+        | (b == b'&')
+        | (b == b'|')
+        | (b == b'~')
+        | (b == b'^')
+        | (b == b'#')
+}
+
+/// Whether `md` is one line of prose that Markdown leaves as it is: one
+/// paragraph, its text unchanged and nothing in it to escape. Most
+/// abstracts are, and for them the parse was most of the cost of a page.
+/// Nothing at its start may open a block (a list, a quote, a code block)
+/// and nothing at its ends is trimmed.
+fn prose_line(md: &str) -> bool {
+    let (Some(first), Some(last)) = (md.chars().next(), md.chars().next_back()) else {
+        return false;
+    };
+    let opens_block = first.is_ascii_digit() || matches!(first, '-' | '+' | '=');
+    !opens_block
+        && !first.is_whitespace()
+        && !last.is_whitespace()
+        && md
+            .as_bytes()
+            .chunks(64)
+            .all(|c| !c.iter().fold(false, |any, &b| any | marks(b)))
+        && (md.is_ascii() || md.chars().all(|c| !c.is_control() && c != '\u{feff}'))
+}
+
+/// The HTML of a [`prose_line`]: its one paragraph.
+fn prose_html(md: &str) -> String {
+    let mut html = String::with_capacity(md.len() + 8);
+    html.push_str("<p>");
+    html.push_str(md);
+    html.push_str("</p>\n");
+    html
 }
 
 /// [`render`] of `md`, and a plain-text excerpt of it for meta
 /// descriptions, from one parse: the text as the HTML shows it, footnotes
 /// left out, cut at a word within `max_chars`.
 pub fn render_with_excerpt(md: &str, max_chars: usize) -> (SafeHtml, String) {
+    if prose_line(md) {
+        // The parser's one text event, then the space its paragraph's end
+        // adds: more than `max_chars` when the text has as many.
+        let more = max_chars == 0 || md.chars().nth(max_chars - 1).is_some();
+        return (
+            SafeHtml(prose_html(md).into()),
+            cut_excerpt(md, more, max_chars),
+        );
+    }
     let events = events(md);
     let excerpt = excerpt_of(&events, max_chars);
     (render_events(events, md.len()), excerpt)
@@ -125,21 +190,57 @@ fn excerpt_of(events: &[pulldown_cmark::Event], max_chars: usize) -> String {
             break;
         }
     }
-    // The words joined by single spaces, only as far as the excerpt can
-    // reach: an abstract's text comes as one event, most of it past the
-    // cut, and joining all of it was 1% of a cold build.
-    let (mut joined, mut n, mut over) = (
-        String::with_capacity(out.len().min(4 * max_chars)),
-        0,
-        false,
-    );
-    for w in out.split_whitespace() {
+    cut_excerpt(&out, more, max_chars)
+}
+
+/// The words of `out`, the text so far, joined by single spaces and cut
+/// at a word within `max_chars`; `more` when text was left out after it.
+fn cut_excerpt(out: &str, more: bool, max_chars: usize) -> String {
+    // An ASCII text's words are found byte by byte, each byte a char: the
+    // Unicode-aware split was most of an abstract's cost once its Markdown
+    // needed no parse. The same whitespace either way.
+    if out.is_ascii() {
+        let b = out.as_bytes();
+        let space = |i: usize| matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        let mut i = 0;
+        let words = std::iter::from_fn(|| {
+            while i < b.len() && space(i) {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && !space(i) {
+                i += 1;
+            }
+            (start < i).then(|| &out[start..i])
+        });
+        return joined_excerpt(words, str::len, more, max_chars);
+    }
+    joined_excerpt(
+        out.split_whitespace(),
+        |w| w.chars().count(),
+        more,
+        max_chars,
+    )
+}
+
+/// `words` joined by single spaces, only as far as the excerpt can reach,
+/// and cut at a word within `max_chars`; `chars` counts a word's chars.
+fn joined_excerpt<'a>(
+    words: impl Iterator<Item = &'a str>,
+    chars: impl Fn(&str) -> usize,
+    more: bool,
+    max_chars: usize,
+) -> String {
+    // An abstract's text comes as one event, most of it past the cut, and
+    // joining all of it was 1% of a cold build.
+    let (mut joined, mut n, mut over) = (String::with_capacity(4 * max_chars), 0, false);
+    for w in words {
         if !joined.is_empty() {
             joined.push(' ');
             n += 1;
         }
         joined.push_str(w);
-        n += w.chars().count();
+        n += chars(w);
         if n > max_chars {
             over = true;
             break;
@@ -210,6 +311,104 @@ mod tests {
             .as_str()
             .contains("JAVASCRIPT"));
         assert!(!render("[x](data:text/html,hi)").as_str().contains("data:"));
+    }
+
+    /// What the parser makes of `md`: its HTML and its excerpt.
+    fn parsed(md: &str, max_chars: usize) -> (String, String) {
+        let html = render_events(events(md), md.len());
+        (
+            html.as_str().to_string(),
+            excerpt_of(&events(md), max_chars),
+        )
+    }
+
+    #[test]
+    fn a_line_of_prose_is_what_the_parser_makes_of_it() {
+        // Every char that matters to Markdown at the start, the end or
+        // inside a line, mixed among prose: a line taken for prose must
+        // come out as the parser makes it, at any excerpt length.
+        let alphabet: Vec<char> =
+            "abcXYZ 09.,;:-+=()'/%$?@{}éü中\u{a0}\u{2003}\u{85}\u{feff}\0*_[]`<>&\"#|~^!\\\n\r\t"
+                .chars()
+                .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| next(&mut seed, n);
+        let mut prose = 0;
+        for _ in 0..20_000 {
+            let len = 1 + next(40);
+            let md: String = (0..len)
+                .map(|_| {
+                    // Mostly letters and spaces, so that many lines are prose.
+                    if next(4) == 0 {
+                        alphabet[next(alphabet.len())]
+                    } else {
+                        alphabet[next(7)]
+                    }
+                })
+                .collect();
+            if !prose_line(&md) {
+                continue;
+            }
+            prose += 1;
+            for max in [0, 3, 10, 100] {
+                let (html, excerpt) = render_with_excerpt(&md, max);
+                assert_eq!(
+                    (html.as_str().to_string(), excerpt),
+                    parsed(&md, max),
+                    "{:?}",
+                    md
+                );
+            }
+            assert_eq!(render(&md).as_str(), parsed(&md, 0).0, "{:?}", md);
+        }
+        assert!(prose > 2_000, "only {} lines of prose", prose);
+        for md in [
+            "",
+            " a",
+            "a ",
+            "1. a",
+            "1) a",
+            "- a",
+            "+ a",
+            "= a",
+            "a\nb",
+            "a *b*",
+            "a\tb",
+            "\u{a0}a",
+            "a\u{85}b",
+            "\u{feff}a",
+            "a &amp; b",
+            "a\\b",
+        ] {
+            assert!(!prose_line(md), "{:?}", md);
+        }
+    }
+
+    #[test]
+    fn ascii_words_are_split_where_any_text_is() {
+        // Every whitespace char::is_whitespace knows in ASCII, the vertical
+        // tab among them, which is_ascii_whitespace leaves out.
+        let alphabet: Vec<char> = "ab \t\n\x0b\x0c\r.-".chars().collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..5_000 {
+            let len = next(&mut seed, 30);
+            let text: String = (0..len)
+                .map(|_| alphabet[next(&mut seed, alphabet.len())])
+                .collect();
+            for (more, max) in [(false, 0), (true, 0), (false, 5), (true, 5), (false, 40)] {
+                let unicode =
+                    joined_excerpt(text.split_whitespace(), |w| w.chars().count(), more, max);
+                assert_eq!(cut_excerpt(&text, more, max), unicode, "{:?}", text);
+            }
+        }
+    }
+
+    /// A xorshift step: a number below `n`.
+    fn next(seed: &mut u64, n: usize) -> usize {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        (*seed % n as u64) as usize
     }
 
     #[test]
