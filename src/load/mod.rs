@@ -86,7 +86,7 @@ pub trait Body {
     /// Sets the body to `text`, a slice of the file being parsed.
     fn set(&mut self, text: &str);
     /// Places a body parsed from `source` (see [`Text::anchor`]).
-    fn anchor(&mut self, _source: &str, _hold: bool) -> Result<(), &'static str> {
+    fn anchor(&mut self, _source: &str, _offset: u64, _hold: bool) -> Result<(), &'static str> {
         Ok(())
     }
 }
@@ -107,8 +107,9 @@ impl Body for Option<Text> {
     fn set(&mut self, text: &str) {
         *self = Some(Text::input(text));
     }
-    fn anchor(&mut self, source: &str, hold: bool) -> Result<(), &'static str> {
-        self.as_mut().map_or(Ok(()), |t| t.anchor(source, hold))
+    fn anchor(&mut self, source: &str, offset: u64, hold: bool) -> Result<(), &'static str> {
+        self.as_mut()
+            .map_or(Ok(()), |t| t.anchor(source, offset, hold))
     }
 }
 
@@ -210,40 +211,116 @@ fn parse_file<T: Record>(
     kept: Option<&Kept>,
     hold: bool,
 ) -> FileRecords<T> {
+    if f.form == Form::Jsonl {
+        return parse_jsonl::<T>(f, index, bytes, kept, hold, BLOCK_BYTES);
+    }
     let text = match read_utf8(f, bytes) {
         Ok(t) => t,
         Err(d) => return (Vec::new(), Vec::new(), vec![d]),
     };
-    match f.form {
-        Form::Markdown => {
-            let hash = xxh3_64(text.as_bytes());
-            if let Some(k) = kept.and_then(|k| k.line(&f.rel, 1, hash)) {
-                return (Vec::new(), vec![k], Vec::new());
-            }
-            match parse_markdown::<T>(f, index, &text, hash, hold) {
-                Ok(rec) => (vec![rec], Vec::new(), Vec::new()),
-                Err(d) => (Vec::new(), Vec::new(), vec![d]),
-            }
-        }
-        Form::Jsonl => parse_jsonl::<T>(f, index, &text, kept, hold),
+    let hash = xxh3_64(text.as_bytes());
+    if let Some(k) = kept.and_then(|k| k.line(&f.rel, 1, hash)) {
+        return (Vec::new(), vec![k], Vec::new());
+    }
+    match parse_markdown::<T>(f, index, &text, hash, hold) {
+        Ok(rec) => (vec![rec], Vec::new(), Vec::new()),
+        Err(d) => (Vec::new(), Vec::new(), vec![d]),
     }
 }
 
 fn read_utf8(f: &SourceFile, read: Option<Vec<u8>>) -> Result<String, Diagnostic> {
     let bytes = match read {
         Some(b) => b,
-        None => std::fs::read(&f.path)
-            .map_err(|e| Diagnostic::error(&f.rel, format!("cannot read the file: {}", e)))?,
+        None => std::fs::read(&f.path).map_err(|e| cannot_read(f, e))?,
     };
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.into_bytes();
+    utf8(f, &bytes, 1)?;
+    Ok(String::from_utf8(bytes).expect("checked just above"))
+}
+
+fn cannot_read(f: &SourceFile, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(&f.rel, format!("cannot read the file: {}", e))
+}
+
+/// `bytes` as text; an error names the place of the first byte that is
+/// not UTF-8, counting lines from `first_line`.
+fn utf8<'a>(f: &SourceFile, bytes: &'a [u8], first_line: u32) -> Result<&'a str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to();
         let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
         let (line, col) = LineIndex::new(prefix).locate(valid);
         Diagnostic::error(&f.rel, "the file is not valid UTF-8")
-            .at(line, col)
+            .at(line + first_line - 1, col)
             .help("save the file as UTF-8")
     })
+}
+
+/// A JSON Lines file is read in blocks of whole lines of about this many
+/// bytes, one after the other, so that its text is never held whole. At
+/// M the works files are 190 MB: read whole, a rebuild after one work
+/// changed peaked at 478 to 516 MB, and in blocks at 390 to 440 MB (6
+/// alternating pairs), and fresh memory is dear (see `memory.rs`).
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// Whole lines of a file: their text, the byte of the file where they
+/// start, and the number of their first line.
+struct Block<'a> {
+    text: &'a str,
+    offset: u64,
+    first_line: u32,
+}
+
+/// Hands `each` the file's lines block by block (see [`BLOCK_BYTES`]), or
+/// `read`, the file's bytes when they were read already, as one block.
+/// `each` returns the number of lines in its block, blank ones too.
+fn for_each_block(
+    f: &SourceFile,
+    read: Option<Vec<u8>>,
+    block: usize,
+    mut each: impl FnMut(Block<'_>) -> u32,
+) -> Result<(), Diagnostic> {
+    use std::io::Read;
+    if let Some(bytes) = read {
+        let text = utf8(f, &bytes, 1)?;
+        each(Block {
+            text,
+            offset: 0,
+            first_line: 1,
+        });
+        return Ok(());
+    }
+    let mut file = std::fs::File::open(&f.path).map_err(|e| cannot_read(f, e))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
+    let (mut offset, mut line, mut want) = (0u64, 1u32, block);
+    loop {
+        buf.reserve(want.saturating_sub(buf.len()));
+        let limit = want.saturating_sub(buf.len()) as u64;
+        (&mut file)
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map_err(|e| cannot_read(f, e))?;
+        let end = buf.len() < want;
+        let cut = match buf.iter().rposition(|&b| b == b'\n') {
+            _ if end => buf.len(),
+            Some(i) => i + 1,
+            // A line longer than a block: read on to its end.
+            None => {
+                want += block;
+                continue;
+            }
+        };
+        let text = utf8(f, &buf[..cut], line)?;
+        line += each(Block {
+            text,
+            offset,
+            first_line: line,
+        });
+        offset += cut as u64;
+        buf.drain(..cut);
+        want = block;
+        if end {
+            return Ok(());
+        }
+    }
 }
 
 fn parse_markdown<T: Record>(
@@ -321,7 +398,7 @@ fn parse_markdown<T: Record>(
         }
         raw.body_mut().set(body);
     }
-    place_body(&mut raw, f, text, hold, 1)?;
+    place_body(&mut raw, f, (text, 0), hold, 1)?;
     let id = match raw.id_mut().take() {
         Some(id) => id,
         None => f
@@ -370,52 +447,31 @@ fn front_matter_keys(
 fn parse_jsonl<T: Record>(
     f: &SourceFile,
     index: u32,
-    text: &str,
+    read: Option<Vec<u8>>,
     kept: Option<&Kept>,
     hold: bool,
+    block: usize,
 ) -> FileRecords<T> {
-    let lines: Vec<(u32, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i as u32 + 1, l))
-        .collect();
-    if lines.is_empty() {
+    let (mut recs, mut taken, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+    let mut lines = 0;
+    let blocks = for_each_block(f, read, block, |block| {
+        let (r, k, d, all) = parse_block::<T>(f, index, block, kept, hold);
+        lines += r.len() + k.len() + d.len();
+        recs.extend(r);
+        taken.extend(k);
+        diags.extend(d);
+        all
+    });
+    if let Err(d) = blocks {
+        return (Vec::new(), Vec::new(), vec![d]);
+    }
+    if lines == 0 {
         return (
             Vec::new(),
             Vec::new(),
             vec![Diagnostic::error(&f.rel, "the file has no records")
                 .help("add one JSON object per line, or delete the file")],
         );
-    }
-    // Chunks keep input order through the indexed collect.
-    let chunks: Vec<FileRecords<T>> = lines
-        .par_chunks(2048)
-        .map(|chunk| {
-            let mut recs = Vec::with_capacity(chunk.len());
-            let mut taken = Vec::new();
-            let mut diags = Vec::new();
-            for &(line, l) in chunk {
-                let hash = xxh3_64(l.as_bytes());
-                if let Some(k) = kept.and_then(|k| k.line(&f.rel, line, hash)) {
-                    taken.push(k);
-                    continue;
-                }
-                match parse_json_line::<T>(f, index, (line, l), text, hash, hold) {
-                    Ok(r) => recs.push(r),
-                    Err(d) => diags.push(d),
-                }
-            }
-            (recs, taken, diags)
-        })
-        .collect();
-    let mut recs = Vec::with_capacity(lines.len());
-    let mut taken = Vec::new();
-    let mut diags = Vec::new();
-    for (r, k, d) in chunks {
-        recs.extend(r);
-        taken.extend(k);
-        diags.extend(d);
     }
     if diags.len() > MAX_ERRORS_PER_FILE {
         let more = diags.len() - MAX_ERRORS_PER_FILE;
@@ -431,11 +487,61 @@ fn parse_jsonl<T: Record>(
     (recs, taken, diags)
 }
 
+/// The records of a block's lines, with the number of its lines.
+fn parse_block<T: Record>(
+    f: &SourceFile,
+    index: u32,
+    block: Block<'_>,
+    kept: Option<&Kept>,
+    hold: bool,
+) -> (Vec<Rec<T>>, Vec<Rec<KeptWork>>, Vec<Diagnostic>, u32) {
+    let source = (block.text, block.offset);
+    let mut all = 0;
+    let lines: Vec<(u32, &str)> = block
+        .text
+        .lines()
+        .inspect(|_| all += 1)
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (block.first_line + i as u32, l))
+        .collect();
+    // Chunks keep input order through the indexed collect.
+    let chunks: Vec<FileRecords<T>> = lines
+        .par_chunks(2048)
+        .map(|chunk| {
+            let mut recs = Vec::with_capacity(chunk.len());
+            let mut taken = Vec::new();
+            let mut diags = Vec::new();
+            for &(line, l) in chunk {
+                let hash = xxh3_64(l.as_bytes());
+                if let Some(k) = kept.and_then(|k| k.line(&f.rel, line, hash)) {
+                    taken.push(k);
+                    continue;
+                }
+                match parse_json_line::<T>(f, index, (line, l), source, hash, hold) {
+                    Ok(r) => recs.push(r),
+                    Err(d) => diags.push(d),
+                }
+            }
+            (recs, taken, diags)
+        })
+        .collect();
+    let mut recs = Vec::with_capacity(lines.len());
+    let mut taken = Vec::new();
+    let mut diags = Vec::new();
+    for (r, k, d) in chunks {
+        recs.extend(r);
+        taken.extend(k);
+        diags.extend(d);
+    }
+    (recs, taken, diags, all)
+}
+
 fn parse_json_line<T: Record>(
     f: &SourceFile,
     index: u32,
     (line, text): (u32, &str),
-    source: &str,
+    source: (&str, u64),
     hash: u64,
     hold: bool,
 ) -> Result<Rec<T>, Diagnostic> {
@@ -508,15 +614,16 @@ fn parse_json_line<T: Record>(
     })
 }
 
-/// Ties the record's body to its place in `source`, its whole file.
+/// Ties the record's body to its place in `source`: the text parsed, and
+/// the byte of the file where that text starts.
 fn place_body<T: Record>(
     raw: &mut T,
     f: &SourceFile,
-    source: &str,
+    (source, offset): (&str, u64),
     hold: bool,
     line: u32,
 ) -> Result<(), Diagnostic> {
-    raw.body_mut().anchor(source, hold).map_err(|e| {
+    raw.body_mut().anchor(source, offset, hold).map_err(|e| {
         Diagnostic::error(&f.rel, e)
             .line(line)
             .field(f.kind.body_field())
@@ -538,5 +645,98 @@ fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn works_file(dir: &std::path::Path, text: &str) -> SourceFile {
+        let path = dir.join("works.jsonl");
+        std::fs::write(&path, text).unwrap();
+        SourceFile {
+            rel: "content/works.jsonl".into(),
+            path,
+            kind: Kind::Work,
+            form: Form::Jsonl,
+            size: text.len() as u64,
+        }
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_and_know_where_they_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = format!("{{\"id\": \"{}\"}}", "x".repeat(50));
+        let text = format!(
+            "{{\"id\": \"a\"}}\r\n\n{}\n\n{{\"id\": \"é\"}}\n{{\"id\": \"z\"}}",
+            long
+        );
+        let f = works_file(dir.path(), &text);
+        for block in [1, 7, 16, 64, 1 << 20] {
+            let mut seen: Vec<(String, u64, u32)> = Vec::new();
+            for_each_block(&f, None, block, |b| {
+                seen.push((b.text.to_string(), b.offset, b.first_line));
+                b.text.lines().count() as u32
+            })
+            .unwrap();
+            // Together the blocks are the file, each from where the last
+            // one ended and numbered from the lines before it.
+            let joined: String = seen.iter().map(|s| s.0.as_str()).collect();
+            assert_eq!(joined, text, "block {}", block);
+            let (mut at, mut line) = (0, 1);
+            for (i, (t, offset, first)) in seen.iter().enumerate() {
+                assert_eq!((*offset, *first), (at, line), "block {}", block);
+                assert!(t.ends_with('\n') || i + 1 == seen.len());
+                at += t.len() as u64;
+                line += t.matches('\n').count() as u32;
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_parses_the_same_in_blocks_of_any_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for i in 0..40 {
+            // Plain abstracts stay in the file at their offset, escaped ones
+            // are held; some lines are blank, and one is not JSON.
+            text.push_str(&format!(
+                "{{\"id\": \"w{}\", \"title\": \"T\", \"abstract\": \"{} words {}\"}}\n",
+                i,
+                if i % 3 == 0 { "esc\\\"aped" } else { "plain" },
+                "x".repeat(i * 7)
+            ));
+            if i % 5 == 0 {
+                text.push('\n');
+            }
+        }
+        text.push_str("not json\n");
+        let f = works_file(dir.path(), &text);
+        let whole = parse_jsonl::<RawWork>(&f, 0, Some(text.clone().into_bytes()), None, false, 0);
+        let (recs, _, diags) = &whole;
+        assert_eq!((recs.len(), diags.len()), (40, 1));
+        assert_eq!(diags[0].line, Some(49));
+        let whole = format!("{:?}", whole);
+        for block in [1, 50, 333, BLOCK_BYTES] {
+            let parsed = parse_jsonl::<RawWork>(&f, 0, None, None, false, block);
+            assert_eq!(format!("{:?}", parsed), whole, "block {}", block);
+        }
+    }
+
+    #[test]
+    fn bytes_not_utf8_are_placed_in_a_later_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = works_file(dir.path(), "");
+        let mut bytes = b"{\"id\": \"a\"}\n{\"id\": \"b\"}\n{\"id\": \"c".to_vec();
+        bytes.extend([0xff, b'"', b'}', b'\n']);
+        std::fs::write(&f.path, &bytes).unwrap();
+        for block in [4, 1 << 20] {
+            let (recs, _, diags) = parse_jsonl::<RawWork>(&f, 0, None, None, false, block);
+            assert!(recs.is_empty());
+            let d = &diags[0];
+            assert!(d.message.contains("not valid UTF-8"), "{:?}", d);
+            assert_eq!((d.line, d.col), (Some(3), Some(10)), "block {}", block);
+        }
     }
 }

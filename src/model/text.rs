@@ -63,10 +63,11 @@ impl Text {
         }
     }
 
-    /// Ties a text parsed from `source` (the whole file) to its place in
-    /// the file, or copies it when `hold`. Err when it is not in `source`,
-    /// which cannot happen: borrowed strings come from the parser's input.
-    pub fn anchor(&mut self, source: &str, hold: bool) -> Result<(), &'static str> {
+    /// Ties a text parsed from `source`, the part of its file that starts
+    /// at byte `offset`, to its place in the file, or copies it when
+    /// `hold`. Err when it is not in `source`, which cannot happen:
+    /// borrowed strings come from the parser's input.
+    pub fn anchor(&mut self, source: &str, offset: u64, hold: bool) -> Result<(), &'static str> {
         let Place::Input(addr) = self.place else {
             return Ok(());
         };
@@ -79,7 +80,7 @@ impl Text {
         self.place = if hold {
             Place::Held(source[start..start + len].into())
         } else {
-            Place::InFile(start as u64)
+            Place::InFile(offset + start as u64)
         };
         Ok(())
     }
@@ -298,10 +299,10 @@ mod tests {
         let mut escaped = parsed(&source[13..]);
         // A text parsed from anything but its source cannot be placed.
         assert!(parsed(&source[..12].to_string())
-            .anchor(source, false)
+            .anchor(source, 0, false)
             .is_err());
-        plain.anchor(source, false).unwrap();
-        escaped.anchor(source, false).unwrap();
+        plain.anchor(source, 0, false).unwrap();
+        escaped.anchor(source, 0, false).unwrap();
         assert!(matches!(plain.place, Place::InFile(1)));
         assert!(matches!(escaped.place, Place::Held(_)));
         assert_eq!(plain.get(&texts, 0), "plain text");
