@@ -213,27 +213,27 @@ fn cut_excerpt(out: &str, more: bool, max_chars: usize) -> String {
             }
             (start < i).then(|| &out[start..i])
         });
-        return joined_excerpt(words, str::len, more, max_chars);
+        return joined_excerpt(words, str::len, more, max_chars, out.len());
     }
-    joined_excerpt(
-        out.split_whitespace(),
-        |w| w.chars().count(),
-        more,
-        max_chars,
-    )
+    let count = |w: &str| w.chars().count();
+    joined_excerpt(out.split_whitespace(), count, more, max_chars, out.len())
 }
 
 /// `words` joined by single spaces, only as far as the excerpt can reach,
-/// and cut at a word within `max_chars`; `chars` counts a word's chars.
+/// and cut at a word within `max_chars`; `chars` counts a word's chars,
+/// and `len` is the length of the text they come from.
 fn joined_excerpt<'a>(
     words: impl Iterator<Item = &'a str>,
     chars: impl Fn(&str) -> usize,
     more: bool,
     max_chars: usize,
+    len: usize,
 ) -> String {
     // An abstract's text comes as one event, most of it past the cut, and
-    // joining all of it was 1% of a cold build.
-    let (mut joined, mut n, mut over) = (String::with_capacity(4 * max_chars), 0, false);
+    // joining all of it was 1% of a cold build. A short text's excerpt is
+    // kept as it is joined, so it is given no more room than it takes.
+    let capacity = len.min(4 * max_chars);
+    let (mut joined, mut n, mut over) = (String::with_capacity(capacity), 0, false);
     for w in words {
         if !joined.is_empty() {
             joined.push(' ');
@@ -396,8 +396,8 @@ mod tests {
                 .map(|_| alphabet[next(&mut seed, alphabet.len())])
                 .collect();
             for (more, max) in [(false, 0), (true, 0), (false, 5), (true, 5), (false, 40)] {
-                let unicode =
-                    joined_excerpt(text.split_whitespace(), |w| w.chars().count(), more, max);
+                let count = |w: &str| w.chars().count();
+                let unicode = joined_excerpt(text.split_whitespace(), count, more, max, 0);
                 assert_eq!(cut_excerpt(&text, more, max), unicode, "{:?}", text);
             }
         }
