@@ -452,18 +452,24 @@ fn parse_jsonl<T: Record>(
     hold: bool,
     block: usize,
 ) -> FileRecords<T> {
-    let (mut recs, mut taken, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut parts, mut taken, mut diags) = (Vec::new(), Vec::new(), Vec::new());
     let mut lines = 0;
     let blocks = for_each_block(f, read, block, |block| {
         let (r, k, d, all) = parse_block::<T>(f, index, block, kept, hold);
         lines += r.len() + k.len() + d.len();
-        recs.extend(r);
+        parts.push(r);
         taken.extend(k);
         diags.extend(d);
         all
     });
     if let Err(d) = blocks {
         return (Vec::new(), Vec::new(), vec![d]);
+    }
+    // Joined at their exact size: grown block by block, the records of the
+    // L world's 20 files held about 100 to 170 MB of unused room.
+    let mut recs = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for r in parts {
+        recs.extend(r);
     }
     if lines == 0 {
         return (
